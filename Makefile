@@ -1,0 +1,61 @@
+# Station Academy — `make run` starts everything, `make test` runs the suite. Nothing else needed.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+WEB_WORKERS ?= 2
+DEMO_PASSWORD ?= demo12345
+export DEMO_PASSWORD
+
+.PHONY: run test install messages migrate demo static lint format bench-smoke clean
+
+$(VENV)/.installed: requirements.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	touch $@
+
+install: $(VENV)/.installed
+
+# Babel compiles the catalogues in pure Python, so no system gettext is needed.
+messages: install
+	$(BIN)/pybabel compile --use-fuzzy -d training/locale -D django --statistics
+
+migrate: install
+	mkdir -p var media
+	$(BIN)/python manage.py migrate --noinput
+
+demo: migrate
+	$(BIN)/python manage.py seed_demo --if-empty
+
+static: install
+	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
+
+run: messages demo static
+	@echo ""
+	@echo "  Station Academy 基层人社学堂 is starting at http://$(HOST):$(PORT)/"
+	@echo "  Authoring (Wagtail admin): http://$(HOST):$(PORT)/admin/"
+	@echo "  Demo logins, password $(DEMO_PASSWORD):"
+	@echo "    demo_learner   learner at 湖滨社区 (东湖区)"
+	@echo "    demo_manager   district manager of 东湖区"
+	@echo "    demo_trainer   trainer (Wagtail admin)"
+	@echo "    demo_admin     administrator"
+	@echo "  Ctrl-C stops the web server and the worker."
+	@echo ""
+	WEB_BIND=$(HOST):$(PORT) WEB_WORKERS=$(WEB_WORKERS) $(BIN)/honcho start -f Procfile
+
+test: messages
+	mkdir -p var
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+clean:
+	rm -rf var/test-* var/static

@@ -1,0 +1,59 @@
+import shutil
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+from tests import factories
+
+
+@pytest.fixture(autouse=True)
+def _media_root(tmp_path, settings):
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+
+
+@pytest.fixture
+def tree(db):
+    return factories.city_tree()
+
+
+@pytest.fixture
+def people(tree):
+    """One person per role: learners in each district, a manager of each district, a trainer, an admin."""
+    return {
+        "learner": factories.staff(org_unit=tree["east_comm"], name="张小明"),
+        "west_learner": factories.staff(org_unit=tree["west_comm"], name="李四"),
+        "manager": factories.staff(org_unit=tree["east"], name="周主管", role="manager", manages=tree["east"]),
+        "west_manager": factories.staff(org_unit=tree["west"], name="吴主管", role="manager", manages=tree["west"]),
+        "trainer": factories.staff(org_unit=tree["city"], name="林培训", role="trainer"),
+        "admin": factories.staff(org_unit=tree["city"], name="管理员", role="admin"),
+    }
+
+
+@pytest.fixture
+def login(client):
+    def _login(person):
+        client.force_login(person.user)
+        return client
+
+    return _login
+
+
+@pytest.fixture
+def celery_worker_real(transactional_db):
+    """A real Celery worker consuming from the configured broker (filesystem by default, Redis in CI)."""
+    from celery.contrib.testing.worker import start_worker
+
+    from training.celery import app
+
+    app.conf.task_always_eager = False
+    try:
+        with start_worker(app, pool="solo", perform_ping_check=False, loglevel="WARNING", shutdown_timeout=10):
+            yield app
+    finally:
+        app.conf.task_always_eager = True
+
+
+def pytest_sessionfinish(session, exitstatus):
+    for folder in Path(settings.BASE_DIR, "var").glob("test-broker-*"):
+        shutil.rmtree(folder, ignore_errors=True)

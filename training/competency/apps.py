@@ -1,0 +1,15 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class CompetencyConfig(AppConfig):
+    name = "training.competency"
+    label = "competency"
+    verbose_name = _("Certification and competency")
+
+    def ready(self) -> None:
+        from courses.signals import module_completed
+
+        from .receivers import on_module_completed
+
+        module_completed.connect(on_module_completed, dispatch_uid="competency_module_completed")

@@ -1,0 +1,68 @@
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from training.org.choices import Level
+from training.org.models import BusinessArea, Staff
+
+
+class CertificationStatus(models.TextChoices):
+    VALID = "valid", _("Valid")
+    EXPIRING = "expiring", _("Expiring")
+    EXPIRED = "expired", _("Expired")
+    REVOKED = "revoked", _("Revoked")
+
+
+class CertificationSource(models.TextChoices):
+    RULE = "rule", _("Earned by completing the module")
+    MANUAL = "manual", _("Issued by hand")
+
+
+class Certification(models.Model):
+    """A certification (资格证书): one person holds one area at one level until it expires."""
+
+    staff = models.ForeignKey(Staff, on_delete=models.CASCADE, related_name="certifications")
+    area = models.ForeignKey(BusinessArea, on_delete=models.PROTECT, related_name="certifications")
+    level = models.CharField(_("level"), max_length=16, choices=Level.choices)
+    number = models.CharField(_("certificate number"), max_length=32, unique=True)
+    issued_on = models.DateField(_("issued on"))
+    expires_on = models.DateField(_("expires on"))
+    status = models.CharField(
+        _("status"), max_length=16, choices=CertificationStatus.choices, default=CertificationStatus.VALID
+    )
+    source = models.CharField(
+        _("source"), max_length=16, choices=CertificationSource.choices, default=CertificationSource.RULE
+    )
+    module_id = models.IntegerField(_("module"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-issued_on", "pk"]
+        verbose_name = _("certification")
+        verbose_name_plural = _("certifications")
+        indexes = [
+            models.Index(fields=["staff", "area", "status"]),
+            models.Index(fields=["status", "expires_on"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.staff} {self.area} {self.get_level_display()}"
+
+
+class CertificationEvent(models.Model):
+    """An entry of a certification's history: nothing is overwritten, every change is an event."""
+
+    class Type(models.TextChoices):
+        ISSUED = "issued", _("Issued")
+        EXPIRED = "expired", _("Expired")
+
+    certification = models.ForeignKey(Certification, on_delete=models.CASCADE, related_name="events")
+    type = models.CharField(max_length=16, choices=Type.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    reason = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]

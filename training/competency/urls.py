@@ -1,0 +1,9 @@
+from django.urls import path
+
+from . import views
+
+app_name = "competency"
+urlpatterns = [
+    path("me/certificates/", views.my_certificates, name="my_certificates"),
+    path("manage/matrix/", views.matrix, name="matrix"),
+]

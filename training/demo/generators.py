@@ -1,0 +1,347 @@
+"""Generators behind ``manage.py seed_demo``: each builds one domain through services and yields
+progress lines. A fixed seed makes the city the same on every machine; natural keys (unit codes,
+usernames, page slugs) make a second run find everything in place and change nothing.
+"""
+
+from __future__ import annotations
+
+import datetime
+import random
+from collections.abc import Iterator
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.utils import timezone
+from wagtail.models import Page
+
+from courses.models import (
+    HomePage,
+    LessonPage,
+    ModuleIndexPage,
+    ModulePage,
+    TextbookIndexPage,
+    TextbookPage,
+)
+from courses.services import lesson_complete, lesson_start
+from exams.models import Choice, ExamPage, Question, QuestionBank
+from training.competency.models import Certification
+from training.competency.services import certification_issue
+from training.org.choices import Employment, Level, Role, UnitLevel
+from training.org.models import BusinessArea, OrgUnit, Staff
+from training.org.services import business_areas_ensure_catalogue, org_unit_create, role_grant, staff_create
+
+from . import names
+from .content import AREAS as CONTENT
+
+SEED = 20261127
+LEVEL_TITLES = {Level.BASIC: "初级", Level.INTERMEDIATE: "中级", Level.ADVANCED: "高级"}
+# Offered by every community/village service point; the rest are drawn per station.
+CORE_COMMUNITY_AREAS = ["employment", "pension", "medical", "sscard"]
+EXTRA_COMMUNITY_AREAS = ["unemployment", "labour_rights", "labour_inspection", "retiree"]
+
+DEMO_LOGINS = [
+    # username, role, description (printed by make run)
+    ("demo_admin", Role.ADMIN, "管理员 administrator"),
+    ("demo_trainer", Role.TRAINER, "培训师 trainer"),
+    ("demo_manager", Role.MANAGER, "东湖区主管 district manager of 东湖区"),
+    ("demo_learner", Role.LEARNER, "湖滨社区工作人员 learner at 湖滨社区"),
+]
+
+
+def _person_name(rng: random.Random, used: set[str]) -> str:
+    while True:
+        given = rng.choice(names.GIVEN_CHARS)
+        if rng.random() < 0.6:
+            given += rng.choice(names.GIVEN_CHARS)
+        name = rng.choice(names.SURNAMES) + given
+        if name not in used:
+            used.add(name)
+            return name
+
+
+def seed_org(rng: random.Random) -> Iterator[str]:
+    """The business areas and the demo city's tree: 4 districts/counties, 12 streets/towns,
+    36 communities/villages; the two counties are rural."""
+    areas = {a.code: a for a in business_areas_ensure_catalogue()}
+    all_areas = list(areas.values())
+    city_name, city_code, city_pop = names.CITY
+    city = OrgUnit.objects.filter(code=city_code).first() or org_unit_create(
+        parent=None, name=city_name, code=city_code, level=UnitLevel.CITY, population=city_pop
+    )
+    created = 0
+    for d_name, d_code, rural, d_pop, streets in names.DISTRICTS:
+        district = OrgUnit.objects.filter(code=d_code).first()
+        if district is None:
+            district = org_unit_create(
+                parent=city, name=d_name, code=d_code, level=UnitLevel.DISTRICT,
+                is_rural=rural, population=d_pop,
+            )
+            created += 1
+        for s_name, s_code, s_pop, communities in streets:
+            street = OrgUnit.objects.filter(code=s_code).first()
+            if street is None:
+                street = org_unit_create(
+                    parent=district, name=s_name, code=s_code, level=UnitLevel.STREET,
+                    is_rural=rural, population=s_pop, areas=all_areas,
+                )
+                created += 1
+            for index, c_name in enumerate(communities, start=1):
+                c_code = f"{s_code}-{index:02d}"
+                # Draw before looking, so that a second run draws exactly as the first did.
+                extra = rng.sample(EXTRA_COMMUNITY_AREAS, 2)
+                jitter = rng.randint(-3000, 3000)
+                if OrgUnit.objects.filter(code=c_code).exists():
+                    continue
+                offered = [areas[c] for c in CORE_COMMUNITY_AREAS + extra]
+                org_unit_create(
+                    parent=street, name=c_name, code=c_code, level=UnitLevel.COMMUNITY,
+                    is_rural=rural, population=s_pop // 3 + jitter, areas=offered,
+                )
+                created += 1
+    yield f"org: {OrgUnit.objects.count()} units ({created} new), {len(areas)} business areas"
+
+
+def _staff_plan(unit: OrgUnit, rng: random.Random) -> list[tuple[str, str]]:
+    """(post, employment) for each person of a unit; rural points lean on part-time staff."""
+    if unit.level == UnitLevel.CITY:
+        return [("培训专员", Employment.FULL_TIME)] * 3
+    if unit.level == UnitLevel.DISTRICT:
+        return [(rng.choice(names.POSTS_DISTRICT), Employment.FULL_TIME) for _ in range(5)]
+    if unit.level == UnitLevel.STREET:
+        n = rng.randint(9, 13)
+        return [
+            (names.POSTS_STREET[i] if i < len(names.POSTS_STREET) else rng.choice(names.POSTS_STREET[2:]),
+             Employment.FULL_TIME if rng.random() < (0.75 if unit.is_rural else 0.9) else Employment.PART_TIME)
+            for i in range(n)
+        ]
+    n = rng.randint(4, 7) if unit.is_rural else rng.randint(5, 8)
+    share_full = 0.35 if unit.is_rural else 0.7
+    return [
+        (rng.choice(names.POSTS_COMMUNITY),
+         Employment.FULL_TIME if rng.random() < share_full else Employment.PART_TIME)
+        for _ in range(n)
+    ]
+
+
+def seed_staff(rng: random.Random) -> Iterator[str]:
+    """About 350 staff with Chinese names, plus the four demo logins."""
+    areas = list(BusinessArea.objects.order_by("sort_order"))
+    used: set[str] = set()
+    existing = set(get_user_model().objects.values_list("username", flat=True))
+    created = 0
+    serial = 0
+    today = timezone.localdate()
+    for unit in OrgUnit.objects.order_by("path"):
+        for post, employment in _staff_plan(unit, rng):
+            serial += 1
+            username = f"staff{serial:04d}"
+            name = _person_name(rng, used)
+            speciality = rng.choice(areas)
+            hire = today - datetime.timedelta(days=rng.randint(120, 15 * 365))
+            if username in existing:
+                continue
+            staff_create(
+                username=username, name=name, org_unit=unit, post=post, employment=employment,
+                speciality=speciality, hire_date=hire,
+            )
+            created += 1
+    demo_units = {
+        "demo_admin": "jc",
+        "demo_trainer": "jc",
+        "demo_manager": "dh",
+        "demo_learner": "dh-dhjd-01",
+    }
+    demo_names = {"demo_admin": "系统管理员", "demo_trainer": "林培训", "demo_manager": "周主管", "demo_learner": "张小明"}
+    for username, role, _ in DEMO_LOGINS:
+        if username in existing:
+            continue
+        unit = OrgUnit.objects.get(code=demo_units[username])
+        staff = staff_create(
+            username=username, name=demo_names[username], org_unit=unit,
+            password=settings.DEMO_PASSWORD,
+            post="综合窗口受理员" if role == Role.LEARNER else "业务指导员",
+            employment=Employment.FULL_TIME,
+            speciality=BusinessArea.objects.get(code="employment"),
+            hire_date=today - datetime.timedelta(days=900),
+        )
+        if role != Role.LEARNER:
+            role_grant(user=staff.user, role=role, org_unit=unit if role == Role.MANAGER else None)
+        created += 1
+    yield f"staff: {Staff.objects.count()} people ({created} new)"
+
+
+def _publish(parent: Page, page: Page) -> Page:
+    parent.add_child(instance=page)
+    page.save_revision().publish()
+    return page
+
+
+def _business_item_value(item: dict) -> dict:
+    return {
+        "name": item["name"],
+        "policy_basis": [
+            {
+                "title": p["title"],
+                "doc_number": p.get("doc_number", ""),
+                "clause": p.get("clause", ""),
+                "effective": p.get("effective") or None,
+                "expiry": p.get("expiry") or None,
+            }
+            for p in item["policy_basis"]
+        ],
+        "conditions": item["conditions"],
+        "materials": item["materials"],
+        "steps": item["steps"],
+        "time_limit": item["time_limit"],
+        "fees": item.get("fees", ""),
+        "faq": [{"question": f["q"], "answer": f["a"]} for f in item.get("faq", [])],
+    }
+
+
+def seed_content(rng: random.Random) -> Iterator[str]:
+    """Per business area: a textbook with its business items, a basic and an intermediate module
+    (a reading lesson and an exam each) and the two question banks behind the exams."""
+    home = HomePage.objects.get(depth=2)
+    trainer = get_user_model().objects.filter(username="demo_trainer").first()
+    textbooks = TextbookIndexPage.objects.first() or _publish(
+        home, TextbookIndexPage(title="业务经办教材", slug="textbooks")
+    )
+    modules = ModuleIndexPage.objects.first() or _publish(
+        home, ModuleIndexPage(title="培训模块", slug="modules")
+    )
+    new_pages = 0
+    new_questions = 0
+    for entry in CONTENT:
+        area = BusinessArea.objects.get(code=entry["code"])
+        book = entry["textbook"]
+        if not TextbookPage.objects.filter(slug=f"textbook-{area.code}").exists():
+            body = []
+            for chapter in book["chapters"]:
+                body.append({"type": "heading", "value": chapter["title"]})
+                if chapter.get("intro"):
+                    body.append({"type": "paragraph", "value": f"<p>{chapter['intro']}</p>"})
+                body.extend(
+                    {"type": "business_item", "value": _business_item_value(item)}
+                    for item in chapter["items"]
+                )
+            _publish(
+                textbooks,
+                TextbookPage(
+                    title=book["title"], slug=f"textbook-{area.code}", area=area,
+                    version=book["version"],
+                    effective_date=datetime.date.fromisoformat(book["effective_date"]),
+                    intro=book["intro"], body=body,
+                ),
+            )
+            new_pages += 1
+        items = [item for chapter in book["chapters"] for item in chapter["items"]]
+        for level in (Level.BASIC, Level.INTERMEDIATE):
+            bank, created = QuestionBank.objects.get_or_create(
+                area=area, level=level,
+                defaults={"title": f"{area.name}{LEVEL_TITLES[level]}题库", "owner": trainer},
+            )
+            if created:
+                questions = [q for q in entry["questions"] if q["level"] == level]
+                for order, q in enumerate(questions):
+                    question = Question.objects.create(
+                        bank=bank, stem=q["stem"], explanation=q["explanation"],
+                        difficulty=q.get("difficulty", 1), sort_order=order,
+                    )
+                    Choice.objects.bulk_create(
+                        Choice(question=question, text=text, is_correct=i == q["answer"], sort_order=i)
+                        for i, text in enumerate(q["options"])
+                    )
+                    new_questions += 1
+            slug = f"module-{area.code}-{level}"
+            if ModulePage.objects.filter(slug=slug).exists():
+                continue
+            module = _publish(
+                modules,
+                ModulePage(
+                    title=f"{area.name}（{LEVEL_TITLES[level]}）", slug=slug, area=area, level=level,
+                    intro=f"{area.name}业务{LEVEL_TITLES[level]}培训：学习经办规范，完成阅读课并通过考试即可取得{LEVEL_TITLES[level]}资格证书。",
+                ),
+            )
+            lessons = [lesson for lesson in entry["lessons"] if lesson["level"] == level]
+            for index, lesson in enumerate(lessons, start=1):
+                body = [{"type": "paragraph", "value": f"<p>{p}</p>"} for p in lesson["paragraphs"]]
+                # The first lesson of each module walks through one business item of the textbook.
+                if items:
+                    body.append({"type": "business_item", "value": _business_item_value(items[(index - 1) % len(items)])})
+                _publish(
+                    module,
+                    LessonPage(title=lesson["title"], slug=f"lesson-{index}", minutes=15,
+                               summary=lesson["paragraphs"][0][:120], body=body),
+                )
+            _publish(
+                module,
+                ExamPage(
+                    title=f"{area.name}{LEVEL_TITLES[level]}结业考试", slug="exam", bank=bank,
+                    question_count=10, pass_mark=60,
+                    intro="单项选择题，每题一个正确答案。答题过程中每道题选择后立即保存。",
+                    success_text="恭喜您通过考试！",
+                    fail_text="本次未通过，请复习教材后再试。",
+                ),
+            )
+            new_pages += 2 + len(lessons)
+    yield f"content: {Page.objects.count()} pages ({new_pages} new), {Question.objects.count()} questions ({new_questions} new)"
+
+
+@transaction.atomic
+def seed_certifications(rng: random.Random) -> Iterator[str]:
+    """A spread of certifications: most staff hold their speciality, many hold more areas, some
+    are advanced specialists; issue dates reach back far enough that some expire soon and some
+    have expired. Staff who already hold any certification are left as they are."""
+    today = timezone.localdate()
+    areas = list(BusinessArea.objects.order_by("sort_order"))
+    holders = set(Certification.objects.values_list("staff_id", flat=True).distinct())
+    created = 0
+    for staff in Staff.objects.select_related("speciality", "user").order_by("pk"):
+        draws = (rng.random(), rng.random(), rng.randint(0, 4), rng.random())
+        if staff.pk in holders or staff.user.username.startswith("demo_"):
+            continue
+        if draws[0] < 0.12:
+            continue  # newly hired, nothing yet
+        chosen = [(staff.speciality or areas[0], Level.ADVANCED if draws[1] < 0.25 else
+                   (Level.INTERMEDIATE if draws[1] < 0.6 else Level.BASIC))]
+        others = [a for a in areas if a != chosen[0][0]]
+        chosen += [(a, Level.BASIC if rng.random() < 0.7 else Level.INTERMEDIATE)
+                   for a in rng.sample(others, draws[2])]
+        for area, level in chosen:
+            age_days = rng.randint(10, 4 * 365)
+            cert = certification_issue(
+                staff=staff, area=area, level=level,
+                issued_on=today - datetime.timedelta(days=age_days), reason="demo",
+            )
+            created += 1
+            del cert
+    yield f"certifications: {Certification.objects.count()} ({created} new)"
+
+
+def seed_demo_progress(rng: random.Random) -> Iterator[str]:
+    """The demo learner has read the first lesson of the employment module, so the home page has
+    somewhere to continue from; the demo manager holds two certifications."""
+    user = get_user_model().objects.filter(username="demo_learner").first()
+    module = ModulePage.objects.filter(slug="module-employment-basic").first()
+    if user and module:
+        first = module.get_children().live().first()
+        if first is not None:
+            lesson_start(user=user, page=first)
+            lesson_complete(user=user, page=first)
+    manager = Staff.objects.filter(user__username="demo_manager").first()
+    if manager and not Certification.objects.filter(staff=manager).exists():
+        today = timezone.localdate()
+        for code, level, days in (("employment", Level.ADVANCED, 200), ("unemployment", Level.BASIC, 1000)):
+            certification_issue(
+                staff=manager, area=BusinessArea.objects.get(code=code), level=level,
+                issued_on=today - datetime.timedelta(days=days), reason="demo",
+            )
+    yield "demo progress: ready"
+
+
+def seed_all() -> Iterator[str]:
+    generators = (seed_org, seed_staff, seed_content, seed_certifications, seed_demo_progress)
+    for offset, generator in enumerate(generators):
+        # Each generator draws from its own stream, so a change in one leaves the others alone.
+        yield from generator(random.Random(SEED + offset))

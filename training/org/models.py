@@ -1,0 +1,163 @@
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from treebeard.mp_tree import MP_Node
+from wagtail.admin.panels import FieldPanel
+from wagtail.contrib.settings.models import BaseGenericSetting, register_setting
+
+from .choices import Employment, Role, UnitLevel
+
+
+class BusinessArea(models.Model):
+    """A business area of the service points (业务领域); admins can extend the catalogue."""
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=60)
+    name_en = models.CharField(_("English name"), max_length=80, blank=True)
+    description = models.TextField(_("description"), blank=True)
+    sort_order = models.PositiveSmallIntegerField(_("sort order"), default=0)
+
+    panels = [
+        FieldPanel("code"),
+        FieldPanel("name"),
+        FieldPanel("name_en"),
+        FieldPanel("description"),
+        FieldPanel("sort_order"),
+    ]
+
+    class Meta:
+        ordering = ["sort_order", "code"]
+        verbose_name = _("business area")
+        verbose_name_plural = _("business areas")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class OrgUnit(MP_Node):
+    """A node of the organisation tree (机构/站点): city, district/county, street/town, community/village.
+
+    The materialised path lets every subtree query be one ``path LIKE 'prefix%'`` condition.
+    """
+
+    name = models.CharField(_("name"), max_length=80)
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    level = models.CharField(_("level"), max_length=16, choices=UnitLevel.choices)
+    is_rural = models.BooleanField(_("rural"), default=False)
+    population = models.PositiveIntegerField(_("population served"), default=0)
+    areas = models.ManyToManyField(
+        BusinessArea, blank=True, related_name="units", verbose_name=_("business areas offered")
+    )
+
+    node_order_by = ["code"]
+
+    panels = [
+        FieldPanel("name"),
+        FieldPanel("code"),
+        FieldPanel("level"),
+        FieldPanel("is_rural"),
+        FieldPanel("population"),
+        FieldPanel("areas"),
+    ]
+
+    class Meta:
+        verbose_name = _("organisation unit")
+        verbose_name_plural = _("organisation units")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Staff(models.Model):
+    """A member of staff (工作人员) linked to a login."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff"
+    )
+    name = models.CharField(_("name"), max_length=40)
+    org_unit = models.ForeignKey(
+        OrgUnit, on_delete=models.PROTECT, related_name="staff", verbose_name=_("unit")
+    )
+    post = models.CharField(_("post"), max_length=60, blank=True)
+    employment = models.CharField(
+        _("employment"), max_length=16, choices=Employment.choices, default=Employment.FULL_TIME
+    )
+    speciality = models.ForeignKey(
+        BusinessArea,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="specialists",
+        verbose_name=_("speciality"),
+    )
+    hire_date = models.DateField(_("hire date"), null=True, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["org_unit__path", "name"]
+        verbose_name = _("staff member")
+        verbose_name_plural = _("staff")
+        indexes = [models.Index(fields=["org_unit", "name"])]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class RoleAssignment(models.Model):
+    """A role held by a login. A manager's role is bound to the org unit whose subtree they see."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="role_assignments"
+    )
+    role = models.CharField(_("role"), max_length=16, choices=Role.choices)
+    org_unit = models.ForeignKey(
+        OrgUnit,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="role_assignments",
+        verbose_name=_("unit"),
+    )
+
+    class Meta:
+        verbose_name = _("role assignment")
+        verbose_name_plural = _("role assignments")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "role", "org_unit"], name="unique_role_per_user_unit"
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(role="manager") | models.Q(org_unit__isnull=False),
+                name="manager_role_needs_unit",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.get_role_display()}"
+
+
+@register_setting(icon="cog")
+class CompetencySettings(BaseGenericSetting):
+    """Tunable numbers of the competency measures (一专多能, 业务覆盖, 有效期)."""
+
+    multi_skill_min_areas = models.PositiveSmallIntegerField(
+        _("areas for multi-skilled"),
+        default=3,
+        help_text=_("A person is multi-skilled with valid certifications in at least this many areas."),
+    )
+    coverage_min_holders = models.PositiveSmallIntegerField(
+        _("holders for coverage"),
+        default=1,
+        help_text=_("A station covers an area when at least this many of its staff hold a valid certification in it."),
+    )
+    validity_years = models.PositiveSmallIntegerField(
+        _("validity in years"), default=3, help_text=_("How long a new certification is valid.")
+    )
+    expiring_days = models.PositiveSmallIntegerField(
+        _("expiring window in days"),
+        default=90,
+        help_text=_("A certification is shown as expiring this many days before its expiry date."),
+    )
+
+    class Meta:
+        verbose_name = _("competency settings")

@@ -1,0 +1,48 @@
+"""Test settings: only what must differ from base for a fast, isolated suite."""
+
+import os
+
+from .base import *  # noqa: F403
+from .base import DATABASES, VAR_DIR
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+MEDIA_ROOT = str(VAR_DIR / "test-media")
+# Ordinary tests run tasks inline at commit; tests marked ``worker`` switch this off and start a
+# real worker on the configured broker (see tests/conftest.py).
+CELERY_TASK_ALWAYS_EAGER = True
+CELERY_BEAT_SCHEDULE = {}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # A file, not memory: the live server and the worker threads then share one database.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-db.sqlite3")}
+LANGUAGE_CODE = "zh-hans"
+DEBUG = False
+ALLOWED_HOSTS = ["*"]
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API in tests
+
+# Each test process gets its own queue (and, on the embedded broker, its own folder), so that a
+# worker started by one process never takes a task meant for another process's database.
+_PROCESS = os.environ.get("PYTEST_XDIST_WORKER", "main")
+CELERY_TASK_DEFAULT_QUEUE = f"station-test-{_PROCESS}"
+if CELERY_BROKER_URL == "filesystem://":  # noqa: F405
+    _broker = VAR_DIR / f"test-broker-{_PROCESS}"
+    for _sub in ("out", "processed"):
+        (_broker / _sub).mkdir(parents=True, exist_ok=True)
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(_broker / "out"),
+        "data_folder_out": str(_broker / "out"),
+        "processed_folder": str(_broker / "processed"),
+        "store_processed": False,
+    }
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": "WARNING"},
+}
