@@ -111,3 +111,13 @@ def exam_of(mod: ModulePage) -> ExamPage:
 def correct_answers(attempt) -> dict[int, int]:
     ids = [e["q"] for e in attempt.paper]
     return dict(Choice.objects.filter(question_id__in=ids, is_correct=True).values_list("question_id", "pk"))
+
+
+def screenshot_path(name: str):
+    from pathlib import Path
+
+    from django.conf import settings
+
+    folder = Path(settings.BASE_DIR) / "var" / "screenshots"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder / name

@@ -1,0 +1,91 @@
+"""The key journey in a real browser: headless Chromium (Debian's package) driven by Playwright."""
+
+import os
+import shutil
+import time
+
+import pytest
+
+from training.competency.models import Certification
+from tests import factories
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.worker,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.skipif(
+        not os.path.exists(CHROMIUM),
+        reason=f"browser journey skipped: no Chromium at {CHROMIUM} (install Debian's 'chromium' "
+        "package, or set CHROMIUM_PATH; .ci/run installs it)",
+    ),
+]
+
+
+@pytest.fixture
+def browser_page():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--no-first-run"],
+        )
+        context = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN")
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        yield page
+        context.close()
+        browser.close()
+
+
+def _log_in(page, base, username):
+    page.goto(f"{base}/accounts/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", factories.PASSWORD)
+    page.click("main form button[type=submit]")
+    page.wait_for_load_state()
+    assert page.url == f"{base}/"
+
+
+def test_learner_passes_exam_and_manager_sees_certificate(live_server, celery_worker_real, people, browser_page):
+    page, base = browser_page, live_server.url
+    mod = factories.module(lessons=1, questions=5, question_count=5)
+    learner = people["learner"]
+
+    _log_in(page, base, learner.user.username)
+    page.click(f"text={mod.title}")
+    page.click("text=阅读课1：失业保险金申领")
+    assert page.is_visible("text=失业保险金申领条件与流程")
+    page.click("text=我已学完本课")
+
+    exam = factories.exam_of(mod)
+    page.goto(f"{base}{exam.url}")
+    page.click("text=开始考试")
+    attempt = exam.attempts.get()
+    for question_id, choice_id in factories.correct_answers(attempt).items():
+        page.check(f"input[name=q{question_id}][value='{choice_id}']")
+    # every choice is acknowledged by the autosave before we hand in
+    page.wait_for_function("document.querySelectorAll('.saved').length === "
+                           "[...document.querySelectorAll('.saved')].filter(e => e.textContent === '✓').length")
+    page.click("text=交卷")
+    assert page.is_visible("text=您的得分：100.00%")
+
+    # the certificate is issued by the background worker, then shows in My certificates
+    deadline = time.monotonic() + 30
+    while not Certification.objects.filter(staff=learner).exists() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    page.click("nav >> text=我的证书")
+    number = Certification.objects.get(staff=learner).number
+    assert page.is_visible(f"text={number}")
+    assert page.is_visible("#certificates >> text=有效")
+
+    page.click("text=退出")
+    _log_in(page, base, people["manager"].user.username)
+    page.click("nav >> text=能力矩阵")
+    row = page.locator("#matrix tr", has_text=learner.name)
+    assert row.count() == 1
+    assert "初级" in row.inner_text()
+    page.screenshot(path=str(factories.screenshot_path("matrix-phone.png")))
