@@ -1,4 +1,5 @@
 from django.utils.translation import gettext_lazy as _
+
 from wagtail import blocks
 
 
@@ -41,20 +42,18 @@ class BusinessItemBlock(blocks.StructBlock):
         icon = "list-ul"
         label = _("Business item")
         template = "blocks/business_item_block.html"
-        description = _("A structured business item: policy basis, conditions, materials, steps, time limit, FAQ.")
+        description = _(
+            "A structured business item: policy basis, conditions, materials, steps, time limit, FAQ."
+        )
 
 
 class TextbookStreamBlock(blocks.StreamBlock):
     heading = blocks.CharBlock(label=_("Chapter heading"), template="blocks/heading_block.html")
-    paragraph = blocks.RichTextBlock(
-        label=_("Paragraph"), features=["bold", "italic", "ol", "ul", "link"]
-    )
+    paragraph = blocks.RichTextBlock(label=_("Paragraph"), features=["bold", "italic", "ol", "ul", "link"])
     business_item = BusinessItemBlock()
 
 
 class LessonStreamBlock(blocks.StreamBlock):
     heading = blocks.CharBlock(label=_("Heading"), template="blocks/heading_block.html")
-    paragraph = blocks.RichTextBlock(
-        label=_("Paragraph"), features=["bold", "italic", "ol", "ul", "link"]
-    )
+    paragraph = blocks.RichTextBlock(label=_("Paragraph"), features=["bold", "italic", "ol", "ul", "link"])
     business_item = BusinessItemBlock()

@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Page
@@ -190,15 +191,14 @@ class LessonProgress(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="lesson_progress"
     )
     page = models.ForeignKey(Page, on_delete=models.CASCADE, related_name="+")
-    module = models.ForeignKey(
-        ModulePage, on_delete=models.CASCADE, related_name="progress_rows", null=True
-    )
+    module = models.ForeignKey(ModulePage, on_delete=models.CASCADE, related_name="progress_rows", null=True)
     started_at = models.DateTimeField(_("started at"), auto_now_add=True)
     completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("lesson progress")
-        constraints = [
-            models.UniqueConstraint(fields=["user", "page"], name="unique_progress_per_user_page")
-        ]
+        constraints = [models.UniqueConstraint(fields=["user", "page"], name="unique_progress_per_user_page")]
         indexes = [models.Index(fields=["user", "module"])]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} · {self.page_id}"

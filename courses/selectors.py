@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db.models import QuerySet
+
 from wagtail.models import Page
 
 from .models import LessonProgress, ModuleIndexPage, ModulePage
@@ -103,7 +104,7 @@ def home_context_for_user(*, user) -> dict:
     step = Page.steplen
     by_module: dict[str, list[int]] = {}
     for pk, path in lessons:
-        by_module.setdefault(path[: -step], []).append(pk)
+        by_module.setdefault(path[:-step], []).append(pk)
     done = _completed_page_ids(user=user, page_ids=[pk for pk, _ in lessons])
     cards = [
         ModuleCard(

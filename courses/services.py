@@ -6,6 +6,7 @@ from functools import partial
 
 from django.db import transaction
 from django.utils import timezone
+
 from wagtail.models import Page
 
 from .models import LessonProgress, ModulePage

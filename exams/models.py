@@ -1,10 +1,12 @@
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-from modelcluster.fields import ParentalKey
-from modelcluster.models import ClusterableModel
+
 from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel
 from wagtail.models import Orderable, Page
+
+from modelcluster.fields import ParentalKey
+from modelcluster.models import ClusterableModel
 
 from training.org.choices import Level
 from training.org.models import BusinessArea
@@ -170,6 +172,9 @@ class Attempt(models.Model):
             )
         ]
 
+    def __str__(self) -> str:
+        return f"{self.exam_id} · {self.user_id} · {self.status}"
+
 
 class Answer(models.Model):
     """The answer given to one question of an attempt, saved as soon as it is given."""
@@ -184,3 +189,6 @@ class Answer(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["attempt", "question"], name="one_answer_per_question")
         ]
+
+    def __str__(self) -> str:
+        return f"{self.attempt_id} · {self.question_id}"

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from django.db.models import QuerySet
 
 from .choices import AttemptStatus
-from .models import Attempt, Choice, ExamPage, Question
+from .models import Attempt, Choice, ExamPage, Question, QuestionBank
 
 
 @dataclass
@@ -51,3 +51,17 @@ def attempts_for_user(*, user, exam: ExamPage) -> QuerySet[Attempt]:
 
 def open_attempt_for_user(*, user, exam: ExamPage) -> Attempt | None:
     return Attempt.objects.filter(user=user, exam=exam, status=AttemptStatus.IN_PROGRESS).first()
+
+
+def question_banks_for_author(*, user) -> QuerySet[QuestionBank]:
+    """Banks a trainer may author (题库): their own; an administrator may author all."""
+    from training.org.selectors import scope_for_user
+
+    if scope_for_user(user).is_admin:
+        return QuestionBank.objects.all()
+    return QuestionBank.objects.filter(owner=user)
+
+
+def questions_for_author(*, user) -> QuerySet[Question]:
+    """Questions of the banks the trainer may author."""
+    return Question.objects.filter(bank__in=question_banks_for_author(user=user))

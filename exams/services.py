@@ -49,9 +49,7 @@ def attempt_start(*, user, exam: ExamPage, seed: int | None = None) -> Attempt:
     The questions are drawn once, with options shuffled, and stored on the attempt. A second
     start, from another tab or a double click, returns the same open attempt.
     """
-    open_attempt = Attempt.objects.filter(
-        user=user, exam=exam, status=AttemptStatus.IN_PROGRESS
-    ).first()
+    open_attempt = Attempt.objects.filter(user=user, exam=exam, status=AttemptStatus.IN_PROGRESS).first()
     if open_attempt is not None:
         return open_attempt
     if exam.max_attempts and Attempt.objects.filter(user=user, exam=exam).count() >= exam.max_attempts:
@@ -114,9 +112,7 @@ def attempt_submit(*, attempt_id: int, user, answers: dict[int, int | None] | No
     verdicts = []
     for qid in question_ids:
         answer = given.get(qid)
-        ok = single_choice_is_correct(
-            chosen=answer.choice_id if answer else None, correct_ids=correct[qid]
-        )
+        ok = single_choice_is_correct(chosen=answer.choice_id if answer else None, correct_ids=correct[qid])
         verdicts.append(ok)
         if answer is not None and answer.is_correct != ok:
             answer.is_correct = ok

@@ -1,8 +1,9 @@
 import shutil
 from pathlib import Path
 
-import pytest
 from django.conf import settings
+
+import pytest
 
 from tests import factories
 
@@ -23,8 +24,12 @@ def people(tree):
     return {
         "learner": factories.staff(org_unit=tree["east_comm"], name="张小明"),
         "west_learner": factories.staff(org_unit=tree["west_comm"], name="李四"),
-        "manager": factories.staff(org_unit=tree["east"], name="周主管", role="manager", manages=tree["east"]),
-        "west_manager": factories.staff(org_unit=tree["west"], name="吴主管", role="manager", manages=tree["west"]),
+        "manager": factories.staff(
+            org_unit=tree["east"], name="周主管", role="manager", manages=tree["east"]
+        ),
+        "west_manager": factories.staff(
+            org_unit=tree["west"], name="吴主管", role="manager", manages=tree["west"]
+        ),
         "trainer": factories.staff(org_unit=tree["city"], name="林培训", role="trainer"),
         "admin": factories.staff(org_unit=tree["city"], name="管理员", role="admin"),
     }
@@ -48,7 +53,9 @@ def celery_worker_real(transactional_db):
 
     app.conf.task_always_eager = False
     try:
-        with start_worker(app, pool="solo", perform_ping_check=False, loglevel="WARNING", shutdown_timeout=10):
+        with start_worker(
+            app, pool="solo", perform_ping_check=False, loglevel="WARNING", shutdown_timeout=10
+        ):
             yield app
     finally:
         app.conf.task_always_eager = True

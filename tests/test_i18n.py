@@ -39,7 +39,9 @@ def test_chinese_login_credentials_and_names_work(client, tree):
     from training.org.models import Staff
 
     person = Staff.objects.get(name="欧阳娜娜")
-    response = client.post("/accounts/login/", {"username": person.user.username, "password": "密码-安全-2026"})
+    response = client.post(
+        "/accounts/login/", {"username": person.user.username, "password": "密码-安全-2026"}
+    )
     assert response.status_code == 302
     assert "欧阳娜娜" in client.get("/").text
 

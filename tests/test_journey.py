@@ -2,13 +2,15 @@
 
 import pytest
 
-from training.competency.models import Certification
 from tests import factories
+from training.competency.models import Certification
 
 pytestmark = pytest.mark.django_db
 
 
-def test_learner_reads_passes_and_manager_sees_certification(client, people, django_capture_on_commit_callbacks):
+def test_learner_reads_passes_and_manager_sees_certification(
+    client, people, django_capture_on_commit_callbacks
+):
     mod = factories.module(lessons=1, questions=6, question_count=5)
     learner = people["learner"]
     client.force_login(learner.user)

@@ -1,13 +1,14 @@
 """Pages cost the same number of queries however much data there is."""
 
-import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+import pytest
+
 from courses.services import lesson_complete
 from exams.services import attempt_start
-from training.competency.services import certification_issue
 from tests import factories
+from training.competency.services import certification_issue
 
 pytestmark = pytest.mark.django_db
 
@@ -42,9 +43,8 @@ def test_home_lesson_and_exam_pages_keep_their_query_count_as_content_and_progre
         more = factories.module(lessons=6)
         for other in factories.lessons_of(more):
             lesson_complete(user=learner, page=other)
-    for i in range(5):
-        lesson_complete(user=factories.staff(org_unit=tree["east_comm"], password=None).user,
-                                                   page=lesson)
+    for _ in range(5):
+        lesson_complete(user=factories.staff(org_unit=tree["east_comm"], password=None).user, page=lesson)
     large = {url: _count(client, url) for url in ["/", lesson.url, mod.url, exam.url]}
     assert large == small
     assert max(small.values()) <= 25

@@ -35,7 +35,14 @@ def test_learning_pages_need_a_login_and_are_open_to_every_role(client, people, 
 
 @pytest.mark.parametrize(
     ("role", "expected"),
-    [("anonymous", 302), ("learner", 403), ("trainer", 403), ("manager", 200), ("west_manager", 200), ("admin", 200)],
+    [
+        ("anonymous", 302),
+        ("learner", 403),
+        ("trainer", 403),
+        ("manager", 200),
+        ("west_manager", 200),
+        ("admin", 200),
+    ],
 )
 def test_matrix_is_for_managers_and_admins_only(client, people, role, expected):
     response = _client_for(client, people, role).get("/manage/matrix/")
@@ -75,7 +82,9 @@ def test_exam_result_and_autosave_of_another_person_are_refused(client, people, 
     client.force_login(people["west_learner"].user)
     assert client.get(f"{site['exam'].url}?attempt={attempt.pk}").status_code == 404
     entry = attempt.paper[0]
-    response = client.post(f"/exams/attempts/{attempt.pk}/answers/", {"question": entry["q"], "choice": entry["c"][0]})
+    response = client.post(
+        f"/exams/attempts/{attempt.pk}/answers/", {"question": entry["q"], "choice": entry["c"][0]}
+    )
     assert response.status_code == 404
     response = client.post(site["exam"].url, {"action": "submit", "attempt": attempt.pk})
     assert response.status_code == 404
@@ -100,3 +109,27 @@ def test_wagtail_admin_is_for_trainers_and_admins(client, people, role, expected
 
 def test_healthz_is_public(client, db):
     assert client.get("/healthz/").json() == {"ok": True}
+
+
+@pytest.mark.parametrize(("role", "expected"), [("trainer", 302), ("manager", 302), ("admin", 200)])
+def test_business_area_catalogue_is_for_admins(client, people, role, expected):
+    response = _client_for(client, people, role).get("/admin/snippets/org/businessarea/")
+    assert response.status_code == expected
+
+
+def test_admin_extends_the_catalogue_with_a_chinese_area(client, people):
+    from training.org.models import BusinessArea
+
+    client.force_login(people["admin"].user)
+    response = client.post(
+        "/admin/snippets/org/businessarea/add/",
+        {
+            "code": "talent",
+            "name": "人才服务",
+            "name_en": "Talent services",
+            "description": "",
+            "sort_order": 9,
+        },
+    )
+    assert response.status_code == 302
+    assert BusinessArea.objects.get(code="talent").name == "人才服务"

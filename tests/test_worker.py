@@ -6,9 +6,9 @@ import pytest
 
 from courses.services import lesson_complete
 from exams.services import attempt_start, attempt_submit
+from tests import factories
 from training.competency.models import Certification
 from training.competency.tasks import certifications_expire_task
-from tests import factories
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
@@ -42,7 +42,11 @@ def test_worker_runs_the_nightly_expiry_task(celery_worker_real, people):
 
     from training.competency.services import certification_issue
 
-    old = certification_issue(staff=people["learner"], area=factories.areas()["pension"], level="basic",
-                              issued_on=timezone.localdate() - datetime.timedelta(days=4 * 365))
+    old = certification_issue(
+        staff=people["learner"],
+        area=factories.areas()["pension"],
+        level="basic",
+        issued_on=timezone.localdate() - datetime.timedelta(days=4 * 365),
+    )
     certifications_expire_task.delay()
     assert _wait_for(lambda: Certification.objects.get(pk=old.pk).status == "expired")

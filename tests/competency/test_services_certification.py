@@ -1,10 +1,12 @@
 import datetime
 
-import pytest
 from django.utils import timezone
+
+import pytest
 
 from courses.services import lesson_complete
 from exams.services import attempt_start, attempt_submit
+from tests import factories
 from training.competency.dates import add_years, status_on
 from training.competency.models import Certification, CertificationEvent, CertificationStatus
 from training.competency.services import (
@@ -12,7 +14,6 @@ from training.competency.services import (
     certification_issue,
     certifications_expire,
 )
-from tests import factories
 
 pytestmark = pytest.mark.django_db
 
@@ -30,7 +31,9 @@ def test_passing_exam_without_reading_lessons_issues_nothing(people):
     assert not Certification.objects.exists()
 
 
-def test_completing_the_module_issues_certification_through_the_task(people, django_capture_on_commit_callbacks):
+def test_completing_the_module_issues_certification_through_the_task(
+    people, django_capture_on_commit_callbacks
+):
     person = people["learner"]
     mod = factories.module(lessons=1)
     lesson_complete(user=person.user, page=factories.lessons_of(mod)[0])
@@ -44,7 +47,9 @@ def test_completing_the_module_issues_certification_through_the_task(people, dja
     assert CertificationEvent.objects.filter(certification=cert, type="issued").count() == 1
 
 
-def test_reading_last_lesson_after_passing_also_completes_the_module(people, django_capture_on_commit_callbacks):
+def test_reading_last_lesson_after_passing_also_completes_the_module(
+    people, django_capture_on_commit_callbacks
+):
     person = people["learner"]
     mod = factories.module(lessons=1)
     _pass_exam(person.user, mod)
@@ -68,8 +73,9 @@ def test_expire_moves_only_past_expiry_and_writes_events(people):
     areas = factories.areas()
     person = people["learner"]
     today = timezone.localdate()
-    old = certification_issue(staff=person, area=areas["pension"], level="basic",
-                              issued_on=today - datetime.timedelta(days=4 * 365))
+    old = certification_issue(
+        staff=person, area=areas["pension"], level="basic", issued_on=today - datetime.timedelta(days=4 * 365)
+    )
     fresh = certification_issue(staff=person, area=areas["medical"], level="basic", issued_on=today)
     assert certifications_expire(today=today) == 1
     old.refresh_from_db()

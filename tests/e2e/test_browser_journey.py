@@ -6,8 +6,8 @@ import time
 
 import pytest
 
-from training.competency.models import Certification
 from tests import factories
+from training.competency.models import Certification
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
 
@@ -30,8 +30,15 @@ def browser_page():
     with sync_playwright() as p:
         browser = p.chromium.launch(
             executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run"],
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-dev-shm-usage",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
         )
         context = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN")
         page = context.new_page()
@@ -50,7 +57,9 @@ def _log_in(page, base, username):
     assert page.url == f"{base}/"
 
 
-def test_learner_passes_exam_and_manager_sees_certificate(live_server, celery_worker_real, people, browser_page):
+def test_learner_passes_exam_and_manager_sees_certificate(
+    live_server, celery_worker_real, people, browser_page
+):
     page, base = browser_page, live_server.url
     mod = factories.module(lessons=1, questions=5, question_count=5)
     learner = people["learner"]
@@ -68,8 +77,10 @@ def test_learner_passes_exam_and_manager_sees_certificate(live_server, celery_wo
     for question_id, choice_id in factories.correct_answers(attempt).items():
         page.check(f"input[name=q{question_id}][value='{choice_id}']")
     # every choice is acknowledged by the autosave before we hand in
-    page.wait_for_function("document.querySelectorAll('.saved').length === "
-                           "[...document.querySelectorAll('.saved')].filter(e => e.textContent === '✓').length")
+    page.wait_for_function(
+        "document.querySelectorAll('.saved').length === "
+        "[...document.querySelectorAll('.saved')].filter(e => e.textContent === '✓').length"
+    )
     page.click("text=交卷")
     assert page.is_visible("text=您的得分：100.00%")
 

@@ -1,5 +1,6 @@
-import pytest
 from django.db import IntegrityError, transaction
+
+import pytest
 
 from courses.models import LessonProgress
 from exams.choices import AttemptStatus
@@ -78,8 +79,12 @@ def test_answer_save_refuses_another_persons_attempt(setup, people):
     user, exam, _ = setup
     attempt = attempt_start(user=user, exam=exam)
     with pytest.raises(Attempt.DoesNotExist):
-        answer_save(attempt_id=attempt.pk, user=people["west_learner"].user,
-                    question_id=attempt.paper[0]["q"], choice_id=attempt.paper[0]["c"][0])
+        answer_save(
+            attempt_id=attempt.pk,
+            user=people["west_learner"].user,
+            question_id=attempt.paper[0]["q"],
+            choice_id=attempt.paper[0]["c"][0],
+        )
 
 
 def test_attempt_submit_grades_saved_answers_and_counts_once(setup):

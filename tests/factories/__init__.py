@@ -21,24 +21,43 @@ def areas() -> dict[str, BusinessArea]:
     return {a.code: a for a in business_areas_ensure_catalogue()}
 
 
-def unit(*, parent: OrgUnit | None = None, name: str | None = None, rural: bool = False,
-         offers: list[str] | None = None) -> OrgUnit:
+def unit(
+    *,
+    parent: OrgUnit | None = None,
+    name: str | None = None,
+    rural: bool = False,
+    offers: list[str] | None = None,
+) -> OrgUnit:
     levels = [c.value for c in UnitLevel]
     level = levels[0] if parent is None else levels[levels.index(parent.level) + 1]
     n = next(_seq)
     catalogue = areas()
     return org_unit_create(
-        parent=parent, name=name or f"单位{n}", code=f"u{n}", level=level, is_rural=rural,
-        population=10_000, areas=[catalogue[c] for c in (offers or [])],
+        parent=parent,
+        name=name or f"单位{n}",
+        code=f"u{n}",
+        level=level,
+        is_rural=rural,
+        population=10_000,
+        areas=[catalogue[c] for c in (offers or [])],
     )
 
 
-def staff(*, org_unit: OrgUnit, name: str | None = None, role: str = Role.LEARNER,
-          manages: OrgUnit | None = None, employment: str = Employment.FULL_TIME,
-          password: str | None = PASSWORD) -> Staff:
+def staff(
+    *,
+    org_unit: OrgUnit,
+    name: str | None = None,
+    role: str = Role.LEARNER,
+    manages: OrgUnit | None = None,
+    employment: str = Employment.FULL_TIME,
+    password: str | None = PASSWORD,
+) -> Staff:
     n = next(_seq)
     person = staff_create(
-        username=f"user{n}", name=name or f"张{n}", org_unit=org_unit, password=password,
+        username=f"user{n}",
+        name=name or f"张{n}",
+        org_unit=org_unit,
+        password=password,
         employment=employment,
     )
     if role != Role.LEARNER:
@@ -55,8 +74,15 @@ def city_tree() -> dict[str, OrgUnit]:
     west_street = unit(parent=west, name="南岭镇", rural=True, offers=["employment"])
     east_comm = unit(parent=east_street, name="湖滨社区", offers=["employment", "pension"])
     west_comm = unit(parent=west_street, name="石桥村", rural=True, offers=["employment", "pension"])
-    return {"city": city, "east": east, "west": west, "east_street": east_street,
-            "west_street": west_street, "east_comm": east_comm, "west_comm": west_comm}
+    return {
+        "city": city,
+        "east": east,
+        "west": west,
+        "east_street": east_street,
+        "west_street": west_street,
+        "east_comm": east_comm,
+        "west_comm": west_comm,
+    }
 
 
 def home() -> HomePage:
@@ -77,8 +103,12 @@ def module_index() -> ModuleIndexPage:
 def bank(*, area: BusinessArea, level: str = Level.BASIC, questions: int = 5) -> QuestionBank:
     qb = QuestionBank.objects.create(title=f"{area.name}题库{next(_seq)}", area=area, level=level)
     for i in range(questions):
-        q = Question.objects.create(bank=qb, stem=f"第{i + 1}题：失业保险金申领需要哪项材料？", sort_order=i,
-                                    explanation="依据《失业保险条例》。")
+        q = Question.objects.create(
+            bank=qb,
+            stem=f"第{i + 1}题：失业保险金申领需要哪项材料？",
+            sort_order=i,
+            explanation="依据《失业保险条例》。",
+        )
         Choice.objects.bulk_create(
             Choice(question=q, text=text, is_correct=j == 0, sort_order=j)
             for j, text in enumerate(["身份证", "户口本原件", "结婚证", "房产证"])
@@ -86,17 +116,41 @@ def bank(*, area: BusinessArea, level: str = Level.BASIC, questions: int = 5) ->
     return qb
 
 
-def module(*, area_code: str = "employment", level: str = Level.BASIC, lessons: int = 1,
-           questions: int = 5, question_count: int = 5, pass_mark: int = 60) -> ModulePage:
+def module(
+    *,
+    area_code: str = "employment",
+    level: str = Level.BASIC,
+    lessons: int = 1,
+    questions: int = 5,
+    question_count: int = 5,
+    pass_mark: int = 60,
+) -> ModulePage:
     area = areas()[area_code]
     n = next(_seq)
-    mod = publish(module_index(), ModulePage(title=f"{area.name}模块{n}", slug=f"m{n}", area=area, level=level))
+    mod = publish(
+        module_index(), ModulePage(title=f"{area.name}模块{n}", slug=f"m{n}", area=area, level=level)
+    )
     for i in range(lessons):
-        publish(mod, LessonPage(title=f"阅读课{i + 1}：失业保险金申领", slug=f"lesson-{i + 1}",
-                                body=[{"type": "paragraph", "value": "<p>失业保险金申领条件与流程。</p>"}]))
-    publish(mod, ExamPage(title="结业考试", slug="exam", bank=bank(area=area, level=level, questions=questions),
-                          question_count=question_count, pass_mark=pass_mark,
-                          success_text="恭喜通过", fail_text="请复习后再试"))
+        publish(
+            mod,
+            LessonPage(
+                title=f"阅读课{i + 1}：失业保险金申领",
+                slug=f"lesson-{i + 1}",
+                body=[{"type": "paragraph", "value": "<p>失业保险金申领条件与流程。</p>"}],
+            ),
+        )
+    publish(
+        mod,
+        ExamPage(
+            title="结业考试",
+            slug="exam",
+            bank=bank(area=area, level=level, questions=questions),
+            question_count=question_count,
+            pass_mark=pass_mark,
+            success_text="恭喜通过",
+            fail_text="请复习后再试",
+        ),
+    )
     return mod
 
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 from .models import Certification, CertificationEvent
 
 
-def event_certification_issued(*, certification: Certification, actor=None, reason: str = "") -> CertificationEvent:
+def event_certification_issued(
+    *, certification: Certification, actor=None, reason: str = ""
+) -> CertificationEvent:
     return CertificationEvent.objects.create(
         certification=certification, type=CertificationEvent.Type.ISSUED, actor=actor, reason=reason
     )

@@ -66,3 +66,6 @@ class CertificationEvent(models.Model):
 
     class Meta:
         ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.certification_id} · {self.type}"

@@ -82,9 +82,7 @@ def competency_matrix_for_unit(*, unit: OrgUnit, page_number: int | str = 1) -> 
     today = timezone.localdate()
     areas = list(BusinessArea.objects.all())
     staff_qs = (
-        staff_list_in_subtree(unit=unit)
-        .select_related("org_unit")
-        .order_by("org_unit__path", "name", "pk")
+        staff_list_in_subtree(unit=unit).select_related("org_unit").order_by("org_unit__path", "name", "pk")
     )
     page = Paginator(staff_qs, MATRIX_PAGE_SIZE).get_page(page_number)
     staff = list(page.object_list)
@@ -185,9 +183,9 @@ def coverage_for_unit(*, unit: OrgUnit, page_number: int | str = 1) -> CoverageR
     for unit_id, area_id in offered:
         offered_by_unit[unit_id].append(area_id)
     covered_total = sum(1 for key in offered if holders.get(key, 0) >= k)
-    stations_qs = OrgUnit.objects.filter(
-        path__startswith=unit.path, pk__in=list(offered_by_unit)
-    ).order_by("path")
+    stations_qs = OrgUnit.objects.filter(path__startswith=unit.path, pk__in=list(offered_by_unit)).order_by(
+        "path"
+    )
     page = Paginator(stations_qs, STATIONS_PAGE_SIZE).get_page(page_number)
     units = list(page.object_list)
     areas = BusinessArea.objects.in_bulk()

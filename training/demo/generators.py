@@ -13,6 +13,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
+
 from wagtail.models import Page
 
 from courses.models import (
@@ -74,16 +75,25 @@ def seed_org(rng: random.Random) -> Iterator[str]:
         district = OrgUnit.objects.filter(code=d_code).first()
         if district is None:
             district = org_unit_create(
-                parent=city, name=d_name, code=d_code, level=UnitLevel.DISTRICT,
-                is_rural=rural, population=d_pop,
+                parent=city,
+                name=d_name,
+                code=d_code,
+                level=UnitLevel.DISTRICT,
+                is_rural=rural,
+                population=d_pop,
             )
             created += 1
         for s_name, s_code, s_pop, communities in streets:
             street = OrgUnit.objects.filter(code=s_code).first()
             if street is None:
                 street = org_unit_create(
-                    parent=district, name=s_name, code=s_code, level=UnitLevel.STREET,
-                    is_rural=rural, population=s_pop, areas=all_areas,
+                    parent=district,
+                    name=s_name,
+                    code=s_code,
+                    level=UnitLevel.STREET,
+                    is_rural=rural,
+                    population=s_pop,
+                    areas=all_areas,
                 )
                 created += 1
             for index, c_name in enumerate(communities, start=1):
@@ -95,8 +105,13 @@ def seed_org(rng: random.Random) -> Iterator[str]:
                     continue
                 offered = [areas[c] for c in CORE_COMMUNITY_AREAS + extra]
                 org_unit_create(
-                    parent=street, name=c_name, code=c_code, level=UnitLevel.COMMUNITY,
-                    is_rural=rural, population=s_pop // 3 + jitter, areas=offered,
+                    parent=street,
+                    name=c_name,
+                    code=c_code,
+                    level=UnitLevel.COMMUNITY,
+                    is_rural=rural,
+                    population=s_pop // 3 + jitter,
+                    areas=offered,
                 )
                 created += 1
     yield f"org: {OrgUnit.objects.count()} units ({created} new), {len(areas)} business areas"
@@ -111,15 +126,21 @@ def _staff_plan(unit: OrgUnit, rng: random.Random) -> list[tuple[str, str]]:
     if unit.level == UnitLevel.STREET:
         n = rng.randint(9, 13)
         return [
-            (names.POSTS_STREET[i] if i < len(names.POSTS_STREET) else rng.choice(names.POSTS_STREET[2:]),
-             Employment.FULL_TIME if rng.random() < (0.75 if unit.is_rural else 0.9) else Employment.PART_TIME)
+            (
+                names.POSTS_STREET[i] if i < len(names.POSTS_STREET) else rng.choice(names.POSTS_STREET[2:]),
+                Employment.FULL_TIME
+                if rng.random() < (0.75 if unit.is_rural else 0.9)
+                else Employment.PART_TIME,
+            )
             for i in range(n)
         ]
     n = rng.randint(4, 7) if unit.is_rural else rng.randint(5, 8)
     share_full = 0.35 if unit.is_rural else 0.7
     return [
-        (rng.choice(names.POSTS_COMMUNITY),
-         Employment.FULL_TIME if rng.random() < share_full else Employment.PART_TIME)
+        (
+            rng.choice(names.POSTS_COMMUNITY),
+            Employment.FULL_TIME if rng.random() < share_full else Employment.PART_TIME,
+        )
         for _ in range(n)
     ]
 
@@ -142,8 +163,13 @@ def seed_staff(rng: random.Random) -> Iterator[str]:
             if username in existing:
                 continue
             staff_create(
-                username=username, name=name, org_unit=unit, post=post, employment=employment,
-                speciality=speciality, hire_date=hire,
+                username=username,
+                name=name,
+                org_unit=unit,
+                post=post,
+                employment=employment,
+                speciality=speciality,
+                hire_date=hire,
             )
             created += 1
     demo_units = {
@@ -152,13 +178,20 @@ def seed_staff(rng: random.Random) -> Iterator[str]:
         "demo_manager": "dh",
         "demo_learner": "dh-dhjd-01",
     }
-    demo_names = {"demo_admin": "系统管理员", "demo_trainer": "林培训", "demo_manager": "周主管", "demo_learner": "张小明"}
+    demo_names = {
+        "demo_admin": "系统管理员",
+        "demo_trainer": "林培训",
+        "demo_manager": "周主管",
+        "demo_learner": "张小明",
+    }
     for username, role, _ in DEMO_LOGINS:
         if username in existing:
             continue
         unit = OrgUnit.objects.get(code=demo_units[username])
         staff = staff_create(
-            username=username, name=demo_names[username], org_unit=unit,
+            username=username,
+            name=demo_names[username],
+            org_unit=unit,
             password=settings.DEMO_PASSWORD,
             post="综合窗口受理员" if role == Role.LEARNER else "业务指导员",
             employment=Employment.FULL_TIME,
@@ -228,25 +261,32 @@ def seed_content(rng: random.Random) -> Iterator[str]:
             _publish(
                 textbooks,
                 TextbookPage(
-                    title=book["title"], slug=f"textbook-{area.code}", area=area,
+                    title=book["title"],
+                    slug=f"textbook-{area.code}",
+                    area=area,
                     version=book["version"],
                     effective_date=datetime.date.fromisoformat(book["effective_date"]),
-                    intro=book["intro"], body=body,
+                    intro=book["intro"],
+                    body=body,
                 ),
             )
             new_pages += 1
         items = [item for chapter in book["chapters"] for item in chapter["items"]]
         for level in (Level.BASIC, Level.INTERMEDIATE):
             bank, created = QuestionBank.objects.get_or_create(
-                area=area, level=level,
+                area=area,
+                level=level,
                 defaults={"title": f"{area.name}{LEVEL_TITLES[level]}题库", "owner": trainer},
             )
             if created:
                 questions = [q for q in entry["questions"] if q["level"] == level]
                 for order, q in enumerate(questions):
                     question = Question.objects.create(
-                        bank=bank, stem=q["stem"], explanation=q["explanation"],
-                        difficulty=q.get("difficulty", 1), sort_order=order,
+                        bank=bank,
+                        stem=q["stem"],
+                        explanation=q["explanation"],
+                        difficulty=q.get("difficulty", 1),
+                        sort_order=order,
                     )
                     Choice.objects.bulk_create(
                         Choice(question=question, text=text, is_correct=i == q["answer"], sort_order=i)
@@ -259,7 +299,10 @@ def seed_content(rng: random.Random) -> Iterator[str]:
             module = _publish(
                 modules,
                 ModulePage(
-                    title=f"{area.name}（{LEVEL_TITLES[level]}）", slug=slug, area=area, level=level,
+                    title=f"{area.name}（{LEVEL_TITLES[level]}）",
+                    slug=slug,
+                    area=area,
+                    level=level,
                     intro=f"{area.name}业务{LEVEL_TITLES[level]}培训：学习经办规范，完成阅读课并通过考试即可取得{LEVEL_TITLES[level]}资格证书。",
                 ),
             )
@@ -268,17 +311,30 @@ def seed_content(rng: random.Random) -> Iterator[str]:
                 body = [{"type": "paragraph", "value": f"<p>{p}</p>"} for p in lesson["paragraphs"]]
                 # The first lesson of each module walks through one business item of the textbook.
                 if items:
-                    body.append({"type": "business_item", "value": _business_item_value(items[(index - 1) % len(items)])})
+                    body.append(
+                        {
+                            "type": "business_item",
+                            "value": _business_item_value(items[(index - 1) % len(items)]),
+                        }
+                    )
                 _publish(
                     module,
-                    LessonPage(title=lesson["title"], slug=f"lesson-{index}", minutes=15,
-                               summary=lesson["paragraphs"][0][:120], body=body),
+                    LessonPage(
+                        title=lesson["title"],
+                        slug=f"lesson-{index}",
+                        minutes=15,
+                        summary=lesson["paragraphs"][0][:120],
+                        body=body,
+                    ),
                 )
             _publish(
                 module,
                 ExamPage(
-                    title=f"{area.name}{LEVEL_TITLES[level]}结业考试", slug="exam", bank=bank,
-                    question_count=10, pass_mark=60,
+                    title=f"{area.name}{LEVEL_TITLES[level]}结业考试",
+                    slug="exam",
+                    bank=bank,
+                    question_count=10,
+                    pass_mark=60,
                     intro="单项选择题，每题一个正确答案。答题过程中每道题选择后立即保存。",
                     success_text="恭喜您通过考试！",
                     fail_text="本次未通过，请复习教材后再试。",
@@ -303,16 +359,27 @@ def seed_certifications(rng: random.Random) -> Iterator[str]:
             continue
         if draws[0] < 0.12:
             continue  # newly hired, nothing yet
-        chosen = [(staff.speciality or areas[0], Level.ADVANCED if draws[1] < 0.25 else
-                   (Level.INTERMEDIATE if draws[1] < 0.6 else Level.BASIC))]
+        chosen = [
+            (
+                staff.speciality or areas[0],
+                Level.ADVANCED
+                if draws[1] < 0.25
+                else (Level.INTERMEDIATE if draws[1] < 0.6 else Level.BASIC),
+            )
+        ]
         others = [a for a in areas if a != chosen[0][0]]
-        chosen += [(a, Level.BASIC if rng.random() < 0.7 else Level.INTERMEDIATE)
-                   for a in rng.sample(others, draws[2])]
+        chosen += [
+            (a, Level.BASIC if rng.random() < 0.7 else Level.INTERMEDIATE)
+            for a in rng.sample(others, draws[2])
+        ]
         for area, level in chosen:
             age_days = rng.randint(10, 4 * 365)
             cert = certification_issue(
-                staff=staff, area=area, level=level,
-                issued_on=today - datetime.timedelta(days=age_days), reason="demo",
+                staff=staff,
+                area=area,
+                level=level,
+                issued_on=today - datetime.timedelta(days=age_days),
+                reason="demo",
             )
             created += 1
             del cert
@@ -334,8 +401,11 @@ def seed_demo_progress(rng: random.Random) -> Iterator[str]:
         today = timezone.localdate()
         for code, level, days in (("employment", Level.ADVANCED, 200), ("unemployment", Level.BASIC, 1000)):
             certification_issue(
-                staff=manager, area=BusinessArea.objects.get(code=code), level=level,
-                issued_on=today - datetime.timedelta(days=days), reason="demo",
+                staff=manager,
+                area=BusinessArea.objects.get(code=code),
+                level=level,
+                issued_on=today - datetime.timedelta(days=days),
+                reason="demo",
             )
     yield "demo progress: ready"
 

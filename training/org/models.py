@@ -1,9 +1,11 @@
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-from treebeard.mp_tree import MP_Node
+
 from wagtail.admin.panels import FieldPanel
 from wagtail.contrib.settings.models import BaseGenericSetting, register_setting
+
+from treebeard.mp_tree import MP_Node
 
 from .choices import Employment, Role, UnitLevel
 
@@ -71,9 +73,7 @@ class OrgUnit(MP_Node):
 class Staff(models.Model):
     """A member of staff (工作人员) linked to a login."""
 
-    user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff"
-    )
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff")
     name = models.CharField(_("name"), max_length=40)
     org_unit = models.ForeignKey(
         OrgUnit, on_delete=models.PROTECT, related_name="staff", verbose_name=_("unit")
@@ -123,9 +123,7 @@ class RoleAssignment(models.Model):
         verbose_name = _("role assignment")
         verbose_name_plural = _("role assignments")
         constraints = [
-            models.UniqueConstraint(
-                fields=["user", "role", "org_unit"], name="unique_role_per_user_unit"
-            ),
+            models.UniqueConstraint(fields=["user", "role", "org_unit"], name="unique_role_per_user_unit"),
             models.CheckConstraint(
                 condition=~models.Q(role="manager") | models.Q(org_unit__isnull=False),
                 name="manager_role_needs_unit",
@@ -148,7 +146,9 @@ class CompetencySettings(BaseGenericSetting):
     coverage_min_holders = models.PositiveSmallIntegerField(
         _("holders for coverage"),
         default=1,
-        help_text=_("A station covers an area when at least this many of its staff hold a valid certification in it."),
+        help_text=_(
+            "A station covers an area when at least this many of its staff hold a valid certification in it."
+        ),
     )
     validity_years = models.PositiveSmallIntegerField(
         _("validity in years"), default=3, help_text=_("How long a new certification is valid.")

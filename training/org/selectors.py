@@ -41,9 +41,7 @@ def scope_for_user(user) -> UserScope:
     cached = getattr(user, "_station_scope", None)
     if cached is not None:
         return cached
-    rows = list(
-        RoleAssignment.objects.filter(user=user).values_list("role", "org_unit__path")
-    )
+    rows = list(RoleAssignment.objects.filter(user=user).values_list("role", "org_unit__path"))
     roles = frozenset(r for r, _ in rows)
     paths = tuple(sorted({p for r, p in rows if r == Role.MANAGER and p}))
     # A path nested in another adds nothing and would double count.

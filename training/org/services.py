@@ -48,15 +48,11 @@ def org_unit_create(
     """Add a unit under ``parent`` (or a new root). Levels must descend one tier at a time."""
     order = [c.value for c in UnitLevel]
     if parent is None:
-        unit = OrgUnit.add_root(
-            name=name, code=code, level=level, is_rural=is_rural, population=population
-        )
+        unit = OrgUnit.add_root(name=name, code=code, level=level, is_rural=is_rural, population=population)
     else:
         if order.index(level) != order.index(parent.level) + 1:
             raise ValueError(f"{level} cannot sit under {parent.level}")
-        unit = parent.add_child(
-            name=name, code=code, level=level, is_rural=is_rural, population=population
-        )
+        unit = parent.add_child(name=name, code=code, level=level, is_rural=is_rural, population=population)
     if areas:
         unit.areas.set(areas)
     return unit
@@ -123,13 +119,20 @@ TRAINERS_GROUP = "Trainers"
 def trainer_group_ensure():
     """The Wagtail group trainers belong to: admin access, authoring pages, images and documents."""
     from django.contrib.auth.models import Group, Permission
+
     from wagtail.models import Collection, GroupCollectionPermission, GroupPagePermission, Page
 
-    group, created = Group.objects.get_or_create(name=TRAINERS_GROUP)
-    if not created:
-        return group
+    group, _ = Group.objects.get_or_create(name=TRAINERS_GROUP)
     group.permissions.add(
-        Permission.objects.get(content_type__app_label="wagtailadmin", codename="access_admin")
+        Permission.objects.get(content_type__app_label="wagtailadmin", codename="access_admin"),
+        *Permission.objects.filter(
+            content_type__app_label="exams",
+            codename__in=[
+                f"{verb}_{model}"
+                for verb in ("add", "change", "delete")
+                for model in ("questionbank", "question")
+            ],
+        ),
     )
     root = Page.get_first_root_node()
     for codename in ("add_page", "change_page", "publish_page"):

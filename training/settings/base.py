@@ -15,10 +15,10 @@ VAR_DIR = BASE_DIR / "var"
 # --- environment schema ---------------------------------------------------------------------
 env = environ.Env(
     DJANGO_DEBUG=(bool, False),
-    DJANGO_SECRET_KEY=(str, "insecure-embedded-demo-key-change-me-in-production-0123456789"),
+    DJANGO_SECRET_KEY=(str, ""),
     DJANGO_ALLOWED_HOSTS=(list, ["127.0.0.1", "localhost", "[::1]", "testserver"]),
     DJANGO_CSRF_TRUSTED_ORIGINS=(list, []),
-    DATABASE_URL=(str, f"sqlite:///{VAR_DIR / 'db.sqlite3'}"),
+    DATABASE_URL=(str, ""),
     DATABASE_CONN_MAX_AGE=(int, 60),
     REDIS_URL=(str, ""),
     CELERY_BROKER_URL=(str, ""),
@@ -30,7 +30,7 @@ env = environ.Env(
     AWS_ACCESS_KEY_ID=(str, ""),
     AWS_SECRET_ACCESS_KEY=(str, ""),
     AWS_S3_CUSTOM_DOMAIN=(str, ""),
-    MEDIA_ROOT=(str, str(BASE_DIR / "media")),
+    MEDIA_ROOT=(str, ""),
     SERVE_MEDIA=(bool, True),
     EMAIL_URL=(str, "consolemail://"),
     DEFAULT_FROM_EMAIL=(str, "Station Academy <noreply@localhost>"),
@@ -45,7 +45,8 @@ env = environ.Env(
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 DEBUG = env("DJANGO_DEBUG")
-SECRET_KEY = env("DJANGO_SECRET_KEY")
+# An empty value (as in a copied .env.example) means the embedded default, for every variable.
+SECRET_KEY = env("DJANGO_SECRET_KEY") or "insecure-embedded-demo-key-change-me-in-production-0123456789"
 ALLOWED_HOSTS = env("DJANGO_ALLOWED_HOSTS")
 CSRF_TRUSTED_ORIGINS = env("DJANGO_CSRF_TRUSTED_ORIGINS")
 
@@ -118,13 +119,12 @@ TEMPLATES = [
 ]
 
 # --- database -------------------------------------------------------------------------------
-DATABASES = {"default": env.db("DATABASE_URL")}
+DATABASES = {"default": env.db_url_config(env("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'db.sqlite3'}")}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the web processes read while the worker writes; IMMEDIATE avoids the
     # "database is locked" upgrade deadlock between two writers.
     DATABASES["default"]["OPTIONS"] = {
-        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
-        "PRAGMA busy_timeout=10000;",
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=10000;",
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
     }
@@ -137,9 +137,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- cache ----------------------------------------------------------------------------------
 REDIS_URL = env("REDIS_URL")
 if REDIS_URL:
-    CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
-    }
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
@@ -169,7 +167,7 @@ STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
-MEDIA_ROOT = env("MEDIA_ROOT")
+MEDIA_ROOT = env("MEDIA_ROOT") or str(BASE_DIR / "media")
 SERVE_MEDIA = env("SERVE_MEDIA")
 
 USE_S3 = env("USE_S3")
@@ -195,7 +193,7 @@ STORAGES = {
 }
 
 # --- email ----------------------------------------------------------------------------------
-vars().update(env.email_url("EMAIL_URL"))
+vars().update(env.email_url_config(env("EMAIL_URL") or "consolemail://"))
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL")
 
 # --- wagtail --------------------------------------------------------------------------------

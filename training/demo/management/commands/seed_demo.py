@@ -21,6 +21,8 @@ class Command(BaseCommand):
             return
         for line in seed_all():
             self.stdout.write(f"seed_demo: {line}")
-        self.stdout.write(self.style.SUCCESS("seed_demo: done. Demo logins (password %s):" % settings.DEMO_PASSWORD))
+        self.stdout.write(
+            self.style.SUCCESS(f"seed_demo: done. Demo logins (password {settings.DEMO_PASSWORD}):")
+        )
         for username, _, description in DEMO_LOGINS:
             self.stdout.write(f"  {username:<14} {description}")

@@ -1,0 +1,89 @@
+"""The demo city: realistic, deterministic, idempotent."""
+
+from django.core.management import call_command
+from django.db.models import Count
+
+import pytest
+
+from courses.models import LessonPage, ModulePage, TextbookPage
+from exams.models import Choice, Question
+from training.competency.models import Certification
+from training.org.choices import Role, UnitLevel
+from training.org.models import BusinessArea, OrgUnit, RoleAssignment, Staff
+
+pytestmark = pytest.mark.django_db
+
+
+def _snapshot():
+    return {
+        "units": list(
+            OrgUnit.objects.order_by("code").values_list("code", "name", "level", "is_rural", "population")
+        ),
+        "staff": list(
+            Staff.objects.order_by("user__username").values_list(
+                "user__username", "name", "org_unit__code", "employment", "post"
+            )
+        ),
+        "certs": Certification.objects.count(),
+        "questions": Question.objects.count(),
+        "pages": ModulePage.objects.count() + LessonPage.objects.count() + TextbookPage.objects.count(),
+    }
+
+
+def test_seed_demo_builds_a_realistic_city_and_a_second_run_changes_nothing(settings):
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    call_command("seed_demo")
+    first = _snapshot()
+    call_command("seed_demo")
+    assert _snapshot() == first
+
+    levels = dict(OrgUnit.objects.values_list("level").annotate(n=Count("pk")))
+    assert 3 <= levels[UnitLevel.DISTRICT] <= 4
+    assert levels[UnitLevel.STREET] >= 10
+    assert levels[UnitLevel.COMMUNITY] >= 30
+    rural = OrgUnit.objects.filter(level=UnitLevel.COMMUNITY, is_rural=True).count()
+    assert 0.35 <= rural / levels[UnitLevel.COMMUNITY] <= 0.65
+
+    assert Staff.objects.count() >= 300
+    assert {"full_time", "part_time"} == set(Staff.objects.values_list("employment", flat=True).distinct())
+    assert all("\u4e00" <= name[0] <= "\u9fff" for name in Staff.objects.values_list("name", flat=True))
+
+    assert BusinessArea.objects.count() == 8
+    for area in BusinessArea.objects.all():
+        assert TextbookPage.objects.filter(area=area, live=True).exists(), area.code
+        assert ModulePage.objects.filter(area=area, level="basic", live=True).exists(), area.code
+        assert Question.objects.filter(bank__area=area).count() >= 20, area.code
+    # every question has exactly one correct option out of four
+    per_question = Choice.objects.values("question").annotate(n=Count("pk"))
+    assert {row["n"] for row in per_question} == {4}
+    assert Choice.objects.filter(is_correct=True).count() == Question.objects.count()
+
+    # certifications spread over levels and over valid / expiring / expired
+    assert set(Certification.objects.values_list("level", flat=True).distinct()) == {
+        "basic",
+        "intermediate",
+        "advanced",
+    }
+    from django.utils import timezone
+
+    today = timezone.localdate()
+    assert Certification.objects.filter(expires_on__lt=today).exists()
+    assert Certification.objects.filter(
+        expires_on__gte=today, expires_on__lte=today.replace(year=today.year + 1)
+    ).exists()
+
+    # the demo logins, with the district manager bound to 东湖区
+    assert (
+        RoleAssignment.objects.get(user__username="demo_manager", role=Role.MANAGER).org_unit.name == "东湖区"
+    )
+    assert RoleAssignment.objects.filter(user__username="demo_trainer", role=Role.TRAINER).exists()
+    assert Staff.objects.get(user__username="demo_admin").user.is_superuser
+    assert Staff.objects.get(user__username="demo_learner").user.check_password(settings.DEMO_PASSWORD)
+
+
+def test_seed_demo_content_is_about_the_real_business():
+    call_command("seed_demo")
+    text = " ".join(Question.objects.values_list("stem", flat=True))
+    for phrase in ("失业保险金", "社会保障卡", "养老"):
+        assert phrase in text
+    assert "lorem" not in text.lower()
