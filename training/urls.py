@@ -2,12 +2,12 @@ from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.urls import include, path, re_path
 from django.views.i18n import set_language
-from django.views.static import serve as static_serve
 
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
+from training.media import serve_media
 from training.org.views import healthz
 
 urlpatterns = [
@@ -24,7 +24,7 @@ urlpatterns = [
 if settings.SERVE_MEDIA:
     # Embedded mode: uploads are served by Django itself; at scale, object storage serves them.
     urlpatterns += [
-        re_path(r"^media/(?P<path>.*)$", static_serve, {"document_root": settings.MEDIA_ROOT}),
+        re_path(r"^media/(?P<path>.*)$", serve_media, name="media"),
     ]
 
 urlpatterns += [path("", include(wagtail_urls))]
