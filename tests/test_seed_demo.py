@@ -37,7 +37,7 @@ def test_seed_demo_builds_a_realistic_city_and_a_second_run_changes_nothing(sett
     call_command("seed_demo")
     assert _snapshot() == first
 
-    levels = dict(OrgUnit.objects.values_list("level").annotate(n=Count("pk")))
+    levels = dict(OrgUnit.objects.order_by().values_list("level").annotate(n=Count("pk")))
     assert 3 <= levels[UnitLevel.DISTRICT] <= 4
     assert levels[UnitLevel.STREET] >= 10
     assert levels[UnitLevel.COMMUNITY] >= 30
@@ -54,7 +54,7 @@ def test_seed_demo_builds_a_realistic_city_and_a_second_run_changes_nothing(sett
         assert ModulePage.objects.filter(area=area, level="basic", live=True).exists(), area.code
         assert Question.objects.filter(bank__area=area).count() >= 20, area.code
     # every question has exactly one correct option out of four
-    per_question = Choice.objects.values("question").annotate(n=Count("pk"))
+    per_question = Choice.objects.order_by().values("question").annotate(n=Count("pk"))
     assert {row["n"] for row in per_question} == {4}
     assert Choice.objects.filter(is_correct=True).count() == Question.objects.count()
 

@@ -354,35 +354,29 @@ def seed_certifications(rng: random.Random) -> Iterator[str]:
     holders = set(Certification.objects.values_list("staff_id", flat=True).distinct())
     created = 0
     for staff in Staff.objects.select_related("speciality", "user").order_by("pk"):
-        draws = (rng.random(), rng.random(), rng.randint(0, 4), rng.random())
         if staff.pk in holders or staff.user.username.startswith("demo_"):
             continue
-        if draws[0] < 0.12:
+        # One stream per person: what a person holds does not depend on who was seeded before.
+        own = random.Random(f"{SEED}-{staff.user.username}")
+        if own.random() < 0.12:
             continue  # newly hired, nothing yet
-        chosen = [
-            (
-                staff.speciality or areas[0],
-                Level.ADVANCED
-                if draws[1] < 0.25
-                else (Level.INTERMEDIATE if draws[1] < 0.6 else Level.BASIC),
-            )
-        ]
+        draw = own.random()
+        level = Level.ADVANCED if draw < 0.25 else (Level.INTERMEDIATE if draw < 0.6 else Level.BASIC)
+        chosen = [(staff.speciality or areas[0], level)]
         others = [a for a in areas if a != chosen[0][0]]
         chosen += [
-            (a, Level.BASIC if rng.random() < 0.7 else Level.INTERMEDIATE)
-            for a in rng.sample(others, draws[2])
+            (a, Level.BASIC if own.random() < 0.7 else Level.INTERMEDIATE)
+            for a in own.sample(others, own.randint(0, 4))
         ]
-        for area, level in chosen:
-            age_days = rng.randint(10, 4 * 365)
-            cert = certification_issue(
+        for area, cert_level in chosen:
+            certification_issue(
                 staff=staff,
                 area=area,
-                level=level,
-                issued_on=today - datetime.timedelta(days=age_days),
+                level=cert_level,
+                issued_on=today - datetime.timedelta(days=own.randint(10, 4 * 365)),
                 reason="demo",
             )
             created += 1
-            del cert
     yield f"certifications: {Certification.objects.count()} ({created} new)"
 
 

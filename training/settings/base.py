@@ -260,6 +260,8 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL")},
+    # Wagtail's immediate task backend logs every index update; only problems are worth a line.
+    "loggers": {"django_tasks": {"level": "WARNING"}},
 }
 
 # Pages below the home page carry Wagtail's "login required" privacy setting.
