@@ -121,17 +121,20 @@ def _decoded_duration(path: Path) -> float:
     try:
         stream = _video_stream(container, path)
         start = _stream_start(stream)
+        interval = 1 / float(_frame_rate(stream))
         last: float | None = None
+        count = 0
         for frame in container.decode(stream):
+            count += 1
             if frame.time is not None:
                 last = frame.time
     except (av.error.FFmpegError, OSError) as exc:
         raise VideoError(f"{path.name}: video stream is corrupt ({exc})") from exc
     finally:
         container.close()
-    if last is None:
-        return 0.0
-    return max(0.0, last - start + 1 / float(_frame_rate(stream)))
+    if last is None:  # no timestamps at all (raw elementary stream): count frames
+        return count * interval
+    return max(0.0, last - start + interval)
 
 
 def _rotation(frame: VideoFrame) -> int:
@@ -214,22 +217,22 @@ def make_poster(path: str | Path, *, at_seconds: float = 1.0, max_width: int = 6
     if max_width < 1:
         raise ValueError("max_width must be positive")
     path = Path(path)
+    info, rotation = _inspect(path)
     container = _open_input(path)
     try:
         stream = _video_stream(container, path)
-        info, rotation = _info(container, stream, path)
         interval = 1 / float(_frame_rate(stream))
         wanted = at_seconds if math.isfinite(at_seconds) else 0.0
         wanted = min(max(wanted, 0.0), max(info.duration - interval, 0.0))
         target = _stream_start(stream) + wanted
-
-        try:
-            if stream.time_base:
-                container.seek(int(target / stream.time_base), stream=stream, backward=True)
-            else:
-                container.seek(int(target * av.time_base), backward=True)
-        except (av.error.FFmpegError, OSError):
-            container.seek(0)  # unseekable: decode from the start instead
+        if wanted > interval:
+            try:
+                container.seek(round(target / stream.time_base), stream=stream, backward=True)
+            except (av.error.FFmpegError, OSError):
+                # Unseekable (e.g. a raw elementary stream): decode from the start instead.
+                container.close()
+                container = _open_input(path)
+                stream = _video_stream(container, path)
 
         chosen: VideoFrame | None = None
         try:
@@ -320,7 +323,7 @@ def transcode_low(
 ) -> VideoInfo:
     """Write a low-bitrate H.264/AAC MP4 rendition of ``src`` to ``dst`` and return its probe.
 
-    Scaled to at most ``max_height`` (never upscaled, even dimensions), frame rate capped at
+    ``video_bitrate`` is a ceiling (capped CRF), not a target: easy content comes out smaller. Scaled to at most ``max_height`` (never upscaled, even dimensions), frame rate capped at
     ``max_fps``, audio re-encoded to AAC (mono below 96 kb/s) if present, moov atom at the front.
     """
     src, dst = Path(src), Path(dst)
@@ -357,16 +360,16 @@ def transcode_low(
                 out_h,
                 rate,
                 {
+                    # Capped CRF: simple content (slides, talking heads) stays well under the cap,
+                    # busy footage is held to ``video_bitrate`` by the VBV.
                     "preset": _X264_PRESET,
                     "profile": "main",
-                    "maxrate": str(int(video_bitrate * 1.5)),
-                    "bufsize": str(int(video_bitrate * 2)),
+                    "crf": "28",
+                    "maxrate": str(video_bitrate),
+                    "bufsize": str(video_bitrate * 2),
                     "g": str(gop),
-                    "keyint_min": str(gop),
-                    "sc_threshold": "0",
                 },
             )
-            out_v.bit_rate = video_bitrate
             out_tb = in_v.time_base or Fraction(1, 90_000)
             out_v.codec_context.time_base = out_tb
 
@@ -381,6 +384,8 @@ def transcode_low(
                 out_a.bit_rate = audio_bitrate
 
             streams = [in_v, in_a] if in_a is not None else [in_v]
+            src_interval = 1 / float(_frame_rate(in_v))
+            decoded = 0
             last_time: float | None = None
             for packet in source.demux(*streams):
                 try:
@@ -389,9 +394,9 @@ def transcode_low(
                     continue  # a damaged packet: skip it rather than fail the whole rendition
                 for frame in frames:
                     if packet.stream is in_v:
-                        if frame.time is None:
-                            continue
-                        t = frame.time - t0
+                        # Untimed frames (raw elementary streams) are placed at the nominal rate.
+                        t = frame.time - t0 if frame.time is not None else decoded * src_interval
+                        decoded += 1
                         if last_time is not None and t - last_time < min_gap:
                             continue
                         last_time = t
@@ -402,6 +407,8 @@ def transcode_low(
                             if frame.pts < 0:
                                 continue
                         _mux(output, out_a.encode(frame))
+            if last_time is None:
+                raise VideoError(f"{src.name}: no decodable video frames")
             _mux(output, out_v.encode(None))
             if out_a is not None:
                 _mux(output, out_a.encode(None))

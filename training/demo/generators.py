@@ -323,7 +323,6 @@ def seed_content(rng: random.Random) -> Iterator[str]:
                         title=lesson["title"],
                         slug=f"lesson-{index}",
                         minutes=15,
-                        summary=lesson["paragraphs"][0][:120],
                         body=body,
                     ),
                 )
