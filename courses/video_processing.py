@@ -10,7 +10,7 @@ import colorsys
 import contextlib
 import io
 import math
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -40,6 +40,10 @@ _NOT_VIDEO_FORMATS = frozenset({"image2", "tty", "ansi"})
 _NOT_VIDEO_CODECS = frozenset({"ansi"})
 
 _X264_PRESET = "veryfast"
+# Sample rates the AAC encoder accepts (higher ones are pointless for a low-bitrate rendition).
+_AAC_RATES = frozenset({8_000, 11_025, 12_000, 16_000, 22_050, 24_000, 32_000, 44_100, 48_000})
+
+_Font = ImageFont.FreeTypeFont | ImageFont.ImageFont
 
 
 class VideoError(Exception):
@@ -209,6 +213,31 @@ def _upright(image: Image.Image, rotation: int) -> Image.Image:
     return image.rotate(rotation, expand=True) if rotation else image
 
 
+def _seek(container: InputContainer, stream: VideoStream, seconds: float) -> None:
+    """Seek to the keyframe at or before ``seconds`` (absolute stream time)."""
+    seconds = max(seconds, 0.0)
+    if stream.time_base:
+        container.seek(round(seconds / stream.time_base), stream=stream, backward=True)
+    else:
+        container.seek(round(seconds * av.time_base), backward=True)
+
+
+def _decode_until(
+    container: InputContainer, stream: VideoStream, seconds: float, path: Path
+) -> VideoFrame | None:
+    """Decode forward to the first frame at or after ``seconds`` (or the last frame there is)."""
+    chosen: VideoFrame | None = None
+    try:
+        for frame in container.decode(stream):
+            chosen = frame
+            if frame.time is None or frame.time >= seconds:
+                break
+    except (av.error.FFmpegError, OSError) as exc:
+        if chosen is None:
+            raise VideoError(f"{path.name}: could not decode a poster frame ({exc})") from exc
+    return chosen
+
+
 def make_poster(path: str | Path, *, at_seconds: float = 1.0, max_width: int = 640) -> bytes:
     """JPEG bytes of the frame at (or just after) ``at_seconds``, at most ``max_width`` wide.
 
@@ -225,24 +254,27 @@ def make_poster(path: str | Path, *, at_seconds: float = 1.0, max_width: int = 6
         wanted = at_seconds if math.isfinite(at_seconds) else 0.0
         wanted = min(max(wanted, 0.0), max(info.duration - interval, 0.0))
         target = _stream_start(stream) + wanted
-        if wanted > interval:
+        tolerance = interval / 2
+
+        # Seek to (a little before) the target and decode forward. Some demuxers (MPEG-TS, ...)
+        # seek imprecisely and land after it, so back off further, finally decode from the start.
+        chosen: VideoFrame | None = None
+        back_offs = (0.0, 2.0, 10.0) if wanted > interval else ()
+        for back_off in back_offs:
             try:
-                container.seek(round(target / stream.time_base), stream=stream, backward=True)
+                _seek(container, stream, target - back_off)
             except (av.error.FFmpegError, OSError):
-                # Unseekable (e.g. a raw elementary stream): decode from the start instead.
+                break  # unseekable, e.g. a raw elementary stream
+            frame = _decode_until(container, stream, target - tolerance, path)
+            if frame is not None and (frame.time is None or frame.time <= target + tolerance):
+                chosen = frame
+                break
+        if chosen is None:
+            if back_offs:
                 container.close()
                 container = _open_input(path)
                 stream = _video_stream(container, path)
-
-        chosen: VideoFrame | None = None
-        try:
-            for frame in container.decode(stream):
-                chosen = frame
-                if frame.time is None or frame.time >= target - interval / 2:
-                    break
-        except (av.error.FFmpegError, OSError) as exc:
-            if chosen is None:
-                raise VideoError(f"{path.name}: could not decode a poster frame ({exc})") from exc
+            chosen = _decode_until(container, stream, target - tolerance, path)
         if chosen is None:
             raise VideoError(f"{path.name}: could not decode a poster frame")
         image = _upright(chosen.to_image(), rotation)
@@ -272,6 +304,7 @@ def encoder_available(name: str = "libx264") -> bool:
 
 
 def _require_encoders(*names: str) -> None:
+    """Raise :class:`VideoError` naming any encoder this FFmpeg build lacks."""
     missing = [name for name in names if not encoder_available(name)]
     if missing:
         raise VideoError(f"FFmpeg encoder not available: {', '.join(missing)}")
@@ -295,7 +328,10 @@ def _open_mp4(dst: Path) -> OutputContainer:
     return av.open(str(dst), mode="w", format="mp4", container_options={"movflags": "+faststart"})
 
 
-def _add_h264(output: OutputContainer, width: int, height: int, rate: Fraction, options: dict[str, str]):
+def _add_h264(
+    output: OutputContainer, width: int, height: int, rate: Fraction, options: dict[str, str]
+) -> VideoStream:
+    """Add a yuv420p libx264 stream of the given size and frame rate."""
     stream = output.add_stream("libx264", rate=rate, options=options)
     stream.width = width
     stream.height = height
@@ -303,12 +339,13 @@ def _add_h264(output: OutputContainer, width: int, height: int, rate: Fraction, 
     return stream
 
 
-def _mux(output: OutputContainer, packets) -> None:
+def _mux(output: OutputContainer, packets: Iterable[av.Packet]) -> None:
     for packet in packets:
         output.mux(packet)
 
 
 def _discard(path: Path) -> None:
+    """Remove a partly written output file."""
     path.unlink(missing_ok=True)
 
 
@@ -323,8 +360,11 @@ def transcode_low(
 ) -> VideoInfo:
     """Write a low-bitrate H.264/AAC MP4 rendition of ``src`` to ``dst`` and return its probe.
 
-    ``video_bitrate`` is a ceiling (capped CRF), not a target: easy content comes out smaller. Scaled to at most ``max_height`` (never upscaled, even dimensions), frame rate capped at
-    ``max_fps``, audio re-encoded to AAC (mono below 96 kb/s) if present, moov atom at the front.
+    Scaled to at most ``max_height`` (never upscaled, even dimensions, ±90° phone rotation
+    applied), frame rate capped at ``max_fps``, audio re-encoded to AAC (mono below 96 kb/s) if
+    present, moov atom at the front. ``video_bitrate`` is a ceiling (capped CRF), not a target:
+    easy content such as slides comes out smaller. Raises :class:`VideoError` if ``src`` is not
+    a readable video or the libx264/aac encoders are missing.
     """
     src, dst = Path(src), Path(dst)
     if src.resolve() == dst.resolve():
@@ -377,9 +417,10 @@ def transcode_low(
 
             out_a = None
             if in_a is not None:
-                in_rate = in_a.codec_context.sample_rate or 44_100
+                in_rate = in_a.codec_context.sample_rate
                 channels = in_a.codec_context.layout.nb_channels or 1
-                out_a = output.add_stream("aac", rate=min(in_rate, 48_000) if in_rate >= 8_000 else 44_100)
+                out_rate = in_rate if in_rate in _AAC_RATES else 48_000 if in_rate > 48_000 else 44_100
+                out_a = output.add_stream("aac", rate=out_rate)
                 out_a.layout = "stereo" if channels >= 2 and audio_bitrate >= 96_000 else "mono"
                 out_a.bit_rate = audio_bitrate
 
@@ -463,12 +504,11 @@ def _beep_second() -> bytes:
 
 def _audio_frames(seconds: int, chunk: int = 1024) -> Iterator[av.AudioFrame]:
     """``seconds`` of beep-per-second audio as s16 mono frames timed in samples."""
-    second = _beep_second()
+    track = _beep_second() * seconds
     total = seconds * _AUDIO_RATE
     for start in range(0, total, chunk):
         count = min(chunk, total - start)
-        offset = start % _AUDIO_RATE
-        data = (second[offset * 2 :] + second)[: count * 2]
+        data = track[start * 2 : (start + count) * 2]
         frame = av.AudioFrame(format="s16", layout="mono", samples=count)
         frame.planes[0].update(data)
         frame.sample_rate = _AUDIO_RATE
@@ -477,15 +517,17 @@ def _audio_frames(seconds: int, chunk: int = 1024) -> Iterator[av.AudioFrame]:
         yield frame
 
 
-def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
+def _font(size: int) -> _Font:
+    """Pillow's bundled default font (scalable when FreeType is available)."""
     return ImageFont.load_default(size=size)
 
 
 def _ascii(text: str) -> str:
+    """Replace anything but printable ASCII (the default font has no CJK glyphs) with ``?``."""
     return "".join(ch if " " <= ch <= "~" else "?" for ch in text)
 
 
-def _fit(draw: ImageDraw.ImageDraw, text: str, font, max_width: int) -> str:
+def _fit(draw: ImageDraw.ImageDraw, text: str, font: _Font, max_width: int) -> str:
     """Trim ``text`` with an ellipsis until it fits in ``max_width`` pixels."""
     if draw.textlength(text, font=font) <= max_width:
         return text
@@ -563,20 +605,14 @@ def generate_demo_video(
                 fill=accent,
             )
             elapsed = index // fps
-            draw.text(
-                (width / 2, height / 2),
-                f"{elapsed // 60:02d}:{elapsed % 60:02d}",
-                font=big,
-                fill=(255, 255, 255),
-                anchor="mm",
-            )
-            draw.text(
-                (width - margin, bar_top - margin // 2),
-                f"frame {index + 1}/{total}",
-                font=small,
-                fill=(230, 230, 230),
-                anchor="rd",
-            )
+            clock = f"{elapsed // 60:02d}:{elapsed % 60:02d}"
+            left, top, right, bottom = draw.textbbox((0, 0), clock, font=big)
+            xy = ((width - (right - left)) // 2 - left, (height - (bottom - top)) // 2 - top)
+            draw.text(xy, clock, font=big, fill=(255, 255, 255))
+            counter = f"frame {index + 1}/{total}"
+            left, top, right, bottom = draw.textbbox((0, 0), counter, font=small)
+            xy = (width - margin - right, bar_top - margin // 2 - bottom)
+            draw.text(xy, counter, font=small, fill=(230, 230, 230))
             frame = VideoFrame.from_image(image).reformat(format="yuv420p")
             frame.pts = index
             frame.time_base = Fraction(1, fps)

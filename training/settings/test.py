@@ -17,6 +17,9 @@ MEDIA_ROOT = str(VAR_DIR / "test-media")
 # real worker on the configured broker (see tests/conftest.py).
 CELERY_TASK_ALWAYS_EAGER = True
 CELERY_BEAT_SCHEDULE = {}
+# Worker and live-server threads close their connections after each task or request, so the
+# test database can be dropped at the end.
+DATABASES["default"]["CONN_MAX_AGE"] = 0
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A file, not memory: the live server and the worker threads then share one database.
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-db.sqlite3")}
