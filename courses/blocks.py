@@ -1,6 +1,7 @@
 from django.utils.translation import gettext_lazy as _
 
 from wagtail import blocks
+from wagtail.documents.blocks import DocumentChooserBlock
 
 
 class PolicyBasisBlock(blocks.StructBlock):
@@ -26,6 +27,17 @@ class FaqBlock(blocks.StructBlock):
         label = _("FAQ entry")
 
 
+class AttachmentBlock(blocks.StructBlock):
+    """A form to download (表格), e.g. the application form of the business item."""
+
+    title = blocks.CharBlock(label=_("Form name"))
+    document = DocumentChooserBlock(label=_("Document"))
+
+    class Meta:
+        icon = "doc-empty"
+        label = _("Form")
+
+
 class BusinessItemBlock(blocks.StructBlock):
     """A business item (经办事项): how one service is handled, in the same structure everywhere."""
 
@@ -37,6 +49,7 @@ class BusinessItemBlock(blocks.StructBlock):
     time_limit = blocks.CharBlock(label=_("Time limit"))
     fees = blocks.CharBlock(label=_("Fees"), required=False)
     faq = blocks.ListBlock(FaqBlock(), label=_("FAQ"), required=False)
+    attachments = blocks.ListBlock(AttachmentBlock(), label=_("Forms to download"), required=False)
 
     class Meta:
         icon = "list-ul"
@@ -47,13 +60,42 @@ class BusinessItemBlock(blocks.StructBlock):
         )
 
 
-class TextbookStreamBlock(blocks.StreamBlock):
-    heading = blocks.CharBlock(label=_("Chapter heading"), template="blocks/heading_block.html")
+class SectionContentBlock(blocks.StreamBlock):
     paragraph = blocks.RichTextBlock(label=_("Paragraph"), features=["bold", "italic", "ol", "ul", "link"])
     business_item = BusinessItemBlock()
+
+
+class SectionBlock(blocks.StructBlock):
+    """A section of a chapter (节): a title and its text and business items."""
+
+    title = blocks.CharBlock(label=_("Section title"))
+    content = SectionContentBlock(label=_("Content"))
+
+    class Meta:
+        icon = "doc-full-inverse"
+        label = _("Section")
+        template = "blocks/section_block.html"
+
+
+class ChapterStreamBlock(blocks.StreamBlock):
+    section = SectionBlock()
+
+
+class TextbookExcerptBlock(blocks.StructBlock):
+    """Textbook sections quoted in a lesson (教材章节): a chapter, and optionally only the
+    sections whose title contains the given words."""
+
+    chapter = blocks.PageChooserBlock(page_type="courses.TextbookChapterPage", label=_("Chapter"))
+    section_filter = blocks.CharBlock(label=_("Only sections whose title contains"), required=False)
+
+    class Meta:
+        icon = "doc-full"
+        label = _("Textbook sections")
+        template = "blocks/textbook_excerpt_block.html"
 
 
 class LessonStreamBlock(blocks.StreamBlock):
     heading = blocks.CharBlock(label=_("Heading"), template="blocks/heading_block.html")
     paragraph = blocks.RichTextBlock(label=_("Paragraph"), features=["bold", "italic", "ol", "ul", "link"])
     business_item = BusinessItemBlock()
+    textbook_sections = TextbookExcerptBlock()

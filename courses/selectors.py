@@ -6,24 +6,164 @@ rows: children are fetched in one query and progress for them in one more.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import difflib
+from dataclasses import dataclass, field
 
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from wagtail.models import Page
 
-from .models import LessonProgress, ModuleIndexPage, ModulePage
+from .models import (
+    LearningSettings,
+    LessonProgress,
+    LessonVideo,
+    LiveAttendance,
+    LiveSessionPage,
+    ModuleIndexPage,
+    ModulePage,
+    TextbookChapterPage,
+    TextbookIndexPage,
+    TextbookPage,
+    VideoProgress,
+    VideoViewing,
+)
+
+LESSON_KINDS = {
+    "lessonpage": "reading",
+    "videolessonpage": "video",
+    "livesessionpage": "live",
+    "exampage": "exam",
+}
+
+
+# --- textbooks ---------------------------------------------------------------------------------
+
+
+def textbooks_current(*, index: TextbookIndexPage) -> list[TextbookPage]:
+    """The textbook shelf: per area the newest live version already in force (现行版本)."""
+    today = timezone.localdate()
+    books = list(
+        TextbookPage.objects.child_of(index)
+        .live()
+        .filter(effective_date__lte=today)
+        .select_related("area")
+        .order_by("area__sort_order", "-effective_date", "-pk")
+    )
+    superseded = {b.previous_version_id for b in books if b.previous_version_id}
+    return [b for b in books if b.pk not in superseded]
+
+
+def textbook_versions(*, textbook: TextbookPage) -> list[TextbookPage]:
+    """Every live version of the same textbook, newest first (walks the version chain in memory)."""
+    books = list(
+        TextbookPage.objects.live()
+        .filter(area_id=textbook.area_id)
+        .only("pk", "title", "version", "effective_date", "previous_version_id", "url_path", "path", "depth")
+    )
+    by_pk = {b.pk: b for b in books}
+    children: dict[int, list[TextbookPage]] = {}
+    for b in books:
+        if b.previous_version_id:
+            children.setdefault(b.previous_version_id, []).append(b)
+    # the family: walk back to the first version, then forward
+    root = textbook
+    seen = set()
+    while root.previous_version_id and root.previous_version_id in by_pk and root.pk not in seen:
+        seen.add(root.pk)
+        root = by_pk[root.previous_version_id]
+    family, stack = [], [by_pk.get(root.pk, root)]
+    while stack:
+        node = stack.pop()
+        family.append(node)
+        stack.extend(children.get(node.pk, []))
+    return sorted(family, key=lambda b: (b.effective_date, b.pk), reverse=True)
+
+
+def textbook_context(*, textbook: TextbookPage) -> dict:
+    """Chapters of a textbook, its other versions and whether a newer one supersedes it."""
+    versions = textbook_versions(textbook=textbook)
+    today = timezone.localdate()
+    newer = [v for v in versions if v.effective_date > textbook.effective_date and v.effective_date <= today]
+    return {
+        "chapters": TextbookChapterPage.objects.child_of(textbook).live().order_by("path"),
+        "versions": versions,
+        "superseded_by": newer[-1] if newer else None,
+    }
+
+
+def chapter_context(*, chapter: TextbookChapterPage) -> dict:
+    textbook = TextbookPage.objects.select_related("area").get(path=chapter.path[: -Page.steplen])
+    siblings = list(TextbookChapterPage.objects.child_of(textbook).live().order_by("path"))
+    position = next((i for i, c in enumerate(siblings) if c.pk == chapter.pk), 0)
+    return {
+        "textbook": textbook,
+        "chapters": siblings,
+        "previous_chapter": siblings[position - 1] if position > 0 else None,
+        "next_chapter": siblings[position + 1] if position + 1 < len(siblings) else None,
+    }
+
+
+def textbook_print_context(*, textbook: TextbookPage) -> dict:
+    return {"chapters": list(TextbookChapterPage.objects.child_of(textbook).live().order_by("path"))}
+
+
+@dataclass
+class SectionChange:
+    chapter: str
+    section: str
+    kind: str  # "added", "removed", "changed"
+    lines: list[tuple[str, str]] = field(default_factory=list)  # ("+"/"-", text)
+
+
+def _sections(textbook: TextbookPage) -> dict[tuple[str, str], str]:
+    sections: dict[tuple[str, str], str] = {}
+    for chapter in TextbookChapterPage.objects.child_of(textbook).order_by("path"):
+        for block in chapter.body:
+            if block.block_type != "section":
+                continue
+            content = block.value["content"]
+            text = "\n".join(content.stream_block.get_searchable_content(content))
+            sections[(chapter.title, block.value["title"])] = text
+    return sections
+
+
+def textbook_changes(*, new: TextbookPage) -> list[SectionChange]:
+    """What changed from the previous version (版本变更), section by section: sections added,
+    removed, and the lines changed inside sections present in both."""
+    old = new.previous_version
+    if old is None:
+        return []
+    before, after = _sections(old), _sections(new)
+    changes = []
+    for key, text in after.items():
+        if key not in before:
+            changes.append(SectionChange(chapter=key[0], section=key[1], kind="added"))
+        elif before[key] != text:
+            lines = [
+                (line[0], line[2:])
+                for line in difflib.ndiff(before[key].splitlines(), text.splitlines())
+                if line[:1] in "+-" and line[2:].strip()
+            ]
+            changes.append(SectionChange(chapter=key[0], section=key[1], kind="changed", lines=lines))
+    for key in before:
+        if key not in after:
+            changes.append(SectionChange(chapter=key[0], section=key[1], kind="removed"))
+    return changes
+
+
+# --- modules and lessons -----------------------------------------------------------------------
 
 
 @dataclass
 class OutlineEntry:
     page: Page
-    kind: str  # "lesson" or "exam"
+    kind: str  # "reading", "video", "live" or "exam"
     completed: bool
 
 
 def module_lessons(*, module: ModulePage) -> QuerySet[Page]:
-    """The module's lessons in order: its live children (reading lessons and the exam)."""
+    """The module's lessons in order: its live children (reading, video, live session, exam)."""
     return module.get_children().live().select_related("content_type").order_by("path")
 
 
@@ -42,11 +182,7 @@ def module_outline_for_user(*, module: ModulePage, user) -> list[OutlineEntry]:
     lessons = list(module_lessons(module=module))
     done = _completed_page_ids(user=user, page_ids=[p.pk for p in lessons])
     return [
-        OutlineEntry(
-            page=p,
-            kind="exam" if p.content_type.model == "exampage" else "lesson",
-            completed=p.pk in done,
-        )
+        OutlineEntry(page=p, kind=LESSON_KINDS.get(p.content_type.model, "reading"), completed=p.pk in done)
         for p in lessons
     ]
 
@@ -57,18 +193,88 @@ def module_is_completed_by(*, module: ModulePage, user) -> bool:
     return bool(ids) and len(_completed_page_ids(user=user, page_ids=ids)) == len(ids)
 
 
+def module_locked_for_user(*, module: ModulePage, user) -> ModulePage | None:
+    """The required lower-level module (先修模块) this person has not completed yet, if any."""
+    if module.prerequisite_id is None:
+        return None
+    prerequisite = ModulePage.objects.filter(pk=module.prerequisite_id).first()
+    if prerequisite is None or not prerequisite.live:
+        return None
+    return None if module_is_completed_by(module=prerequisite, user=user) else prerequisite
+
+
+def module_context_for_user(*, module: ModulePage, user) -> dict:
+    return {
+        "outline": module_outline_for_user(module=module, user=user),
+        "locked_by": module_locked_for_user(module=module, user=user),
+    }
+
+
 def lesson_context_for_user(*, lesson: Page, user) -> dict:
-    """Context of a lesson page: its module, the outline with progress, previous and next lesson."""
-    module = ModulePage.objects.select_related("area").get(pk=lesson.get_parent().pk)
+    """Context of any lesson page: its module, the outline with progress, previous and next
+    lesson, and whether the module is still locked by its prerequisite."""
+    module = ModulePage.objects.select_related("area").get(path=lesson.path[: -Page.steplen])
     outline = module_outline_for_user(module=module, user=user)
     position = next(i for i, e in enumerate(outline) if e.page.pk == lesson.pk)
+    locked_by = module_locked_for_user(module=module, user=user)
     return {
         "module": module,
         "outline": outline,
         "is_completed": outline[position].completed,
         "previous_lesson": outline[position - 1].page if position > 0 else None,
         "next_lesson": outline[position + 1].page if position + 1 < len(outline) else None,
+        "locked": locked_by is not None,
+        "locked_by": locked_by,
     }
+
+
+# --- video and live ----------------------------------------------------------------------------
+
+
+def learning_settings() -> LearningSettings:
+    return LearningSettings.load()
+
+
+def video_context_for_user(*, page: Page, video: LessonVideo | None, user) -> dict:
+    """The player's data: sources (low rendition first for slow links), poster, what this person
+    has watched so far, where to resume, and a fresh viewing token for honest reports."""
+    if video is None or not getattr(user, "is_authenticated", False):
+        return {"video": video}
+    progress = VideoProgress.objects.filter(user=user, page=page).first()
+    viewing = VideoViewing.objects.create(user=user, page=page)
+    watched = progress.watched_seconds if progress else 0.0
+    share = min(1.0, watched / video.duration) if video.duration else 0.0
+    return {
+        "video": video,
+        "viewing": viewing,
+        "watched_percent": round(share * 100),
+        "resume_at": progress.last_position if progress else 0.0,
+        "required_percent": learning_settings().video_completion_percent,
+    }
+
+
+def live_context_for_user(*, page: LiveSessionPage, user) -> dict:
+    """A live session's state for this person: before, during or after; signed in or not; and,
+    afterwards, the recording with the same honest watch tracking as a video lesson."""
+    now = timezone.now()
+    settings = learning_settings()
+    opens_at = page.starts_at - timezone.timedelta(minutes=settings.signin_early_minutes)
+    signed_in = (
+        getattr(user, "is_authenticated", False)
+        and LiveAttendance.objects.filter(user=user, page=page).exists()
+    )
+    context = {
+        "signin_opens_at": opens_at,
+        "signin_open": opens_at <= now <= page.ends_at,
+        "upcoming": now < opens_at,
+        "signed_in": signed_in,
+    }
+    if page.is_over and page.recording_id:
+        context.update(video_context_for_user(page=page, video=page.recording, user=user))
+    return context
+
+
+# --- home --------------------------------------------------------------------------------------
 
 
 @dataclass
@@ -85,7 +291,7 @@ class ModuleCard:
 def home_context_for_user(*, user) -> dict:
     """The home page's data: every live module with this person's progress, and where to go on.
 
-    Four queries whatever the number of modules, lessons or progress rows.
+    Five queries whatever the number of modules, lessons or progress rows.
     """
     index = ModuleIndexPage.objects.live().first()
     if index is None:
@@ -103,7 +309,7 @@ def home_context_for_user(*, user) -> dict:
     )
     step = Page.steplen
     by_module: dict[str, list[int]] = {}
-    for pk, path in lessons:
+    for pk, path in sorted(lessons, key=lambda row: row[1]):
         by_module.setdefault(path[:-step], []).append(pk)
     done = _completed_page_ids(user=user, page_ids=[pk for pk, _ in lessons])
     cards = [
@@ -128,3 +334,14 @@ def home_context_for_user(*, user) -> dict:
             next_id = next(pk for pk in ids if pk not in done)
             continue_page = Page.objects.get(pk=next_id)
     return {"module_cards": cards, "continue_page": continue_page}
+
+
+def searchable_pages() -> QuerySet[Page]:
+    """Live textbooks, chapters, modules and lessons, as their specific types (one query per type)."""
+    from .models import LessonPage, LiveSessionPage, VideoLessonPage
+
+    return (
+        Page.objects.live()
+        .type(TextbookPage, TextbookChapterPage, ModulePage, LessonPage, VideoLessonPage, LiveSessionPage)
+        .specific()
+    )

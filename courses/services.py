@@ -1,17 +1,47 @@
-"""Writes of learning progress (学习进度)."""
+"""Writes of learning content and progress (学习进度, 视频观看, 直播签到, 教材版本)."""
 
 from __future__ import annotations
 
+import datetime
+import hmac
+import tempfile
 from functools import partial
+from pathlib import Path
 
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
+from django.utils.text import slugify
+from django.utils.translation import gettext_lazy as _
 
 from wagtail.models import Page
 
-from .models import LessonProgress, ModulePage
-from .selectors import module_is_completed_by
+from . import watching
+from .models import (
+    LessonProgress,
+    LessonVideo,
+    LiveAttendance,
+    LiveSessionPage,
+    ModulePage,
+    TextbookPage,
+    VideoProgress,
+    VideoViewing,
+)
+from .selectors import learning_settings, module_is_completed_by
 from .signals import module_completed
+
+REPORT_IMPLAUSIBLE = _("This report claims more watching than the time elapsed allows; it was not counted.")
+SIGNIN_NOT_OPEN = _("Sign-in has not opened yet.")
+SIGNIN_CLOSED = _("Sign-in has closed: the session is over. Watch the recording instead.")
+SIGNIN_WRONG_CODE = _("The sign-in code is not correct.")
+
+
+class LearningError(Exception):
+    """A learning rule refused the request; the message is shown to the learner."""
+
+
+def _module_of(page: Page) -> ModulePage | None:
+    return ModulePage.objects.filter(path=page.path[: -Page.steplen]).first()
 
 
 @transaction.atomic
@@ -20,7 +50,7 @@ def lesson_complete(*, user, page: Page) -> LessonProgress:
 
     When this completes the last lesson of the module, ``module_completed`` is sent after commit.
     """
-    module = ModulePage.objects.filter(pk=page.get_parent().pk).first()
+    module = _module_of(page)
     progress, _ = LessonProgress.objects.select_for_update().get_or_create(
         user=user, page=page, defaults={"module": module}
     )
@@ -37,10 +67,143 @@ def lesson_complete(*, user, page: Page) -> LessonProgress:
 @transaction.atomic
 def lesson_start(*, user, page: Page) -> LessonProgress:
     """Record that a person opened a lesson, for "continue where you left off" (继续学习)."""
-    module = ModulePage.objects.filter(pk=page.get_parent().pk).first()
-    progress, created = LessonProgress.objects.get_or_create(
-        user=user, page=page, defaults={"module": module}
+    updated = LessonProgress.objects.filter(user=user, page=page).update(started_at=timezone.now())
+    if updated:
+        return LessonProgress(user=user, page=page)
+    progress, _ = LessonProgress.objects.get_or_create(
+        user=user, page=page, defaults={"module": _module_of(page)}
     )
-    if not created:
-        LessonProgress.objects.filter(pk=progress.pk).update(started_at=timezone.now())
     return progress
+
+
+@transaction.atomic
+def video_watch_record(
+    *,
+    user,
+    page: Page,
+    token: str,
+    intervals: list[tuple[float, float]],
+    position: float,
+    now: datetime.datetime | None = None,
+) -> VideoProgress:
+    """Record the intervals of a video actually played since the viewing's last report (观看记录).
+
+    Honest tracking: intervals are merged with everything watched before, on any device; the last
+    position counts for nothing but resuming. A report that claims more playing than the server's
+    clock allows since the previous report of the same viewing is refused whole. When the
+    configured share of the timeline is covered, the lesson is complete.
+    """
+    now = now or timezone.now()
+    viewing = VideoViewing.objects.select_for_update().get(token=token, user=user, page=page)
+    specific = page.specific
+    video: LessonVideo | None = getattr(specific, "video", None) or getattr(specific, "recording", None)
+    duration = float(video.duration) if video and video.duration else 0.0
+    clean = watching.clamp_intervals(intervals, duration=duration) if duration else []
+    elapsed = (now - viewing.last_report_at).total_seconds()
+    if not watching.report_is_plausible(intervals=clean, elapsed_seconds=elapsed):
+        viewing.rejected_reports += 1
+        viewing.save(update_fields=["rejected_reports"])
+        raise LearningError(REPORT_IMPLAUSIBLE)
+    viewing.last_report_at = now
+    viewing.save(update_fields=["last_report_at"])
+    progress, _ = VideoProgress.objects.select_for_update().get_or_create(user=user, page=page)
+    merged = watching.merge_intervals([tuple(i) for i in progress.intervals] + clean)
+    progress.intervals = [[round(s, 2), round(e, 2)] for s, e in merged]
+    progress.watched_seconds = watching.covered_seconds(merged)
+    if duration:
+        progress.last_position = max(0.0, min(float(position), duration))
+    progress.save()
+    required = learning_settings().video_completion_percent / 100
+    if duration and watching.watched_share(merged, duration=duration) >= required:
+        lesson_complete(user=user, page=page)
+    return progress
+
+
+@transaction.atomic
+def live_signin(
+    *, user, page: LiveSessionPage, code: str, now: datetime.datetime | None = None
+) -> LiveAttendance:
+    """Sign in to a live session (签到) with the code announced in it, only during its window
+    (from a few minutes before the start to the end). Attendance completes the lesson."""
+    now = now or timezone.now()
+    opens_at = page.starts_at - datetime.timedelta(minutes=learning_settings().signin_early_minutes)
+    if now < opens_at:
+        raise LearningError(SIGNIN_NOT_OPEN)
+    if now > page.ends_at:
+        raise LearningError(SIGNIN_CLOSED)
+    if not hmac.compare_digest((code or "").strip(), page.signin_code):
+        raise LearningError(SIGNIN_WRONG_CODE)
+    attendance, _ = LiveAttendance.objects.get_or_create(user=user, page=page, defaults={"signed_in_at": now})
+    lesson_complete(user=user, page=page)
+    return attendance
+
+
+@transaction.atomic
+def textbook_new_version(
+    *, textbook: TextbookPage, version: str, effective_date: datetime.date, user=None
+) -> TextbookPage:
+    """Start a new version of a textbook (教材修订): a draft copy of it and its chapters that links
+    back to it. The old version stays live and readable; once the new one is published and in
+    force, the shelf shows the new one and its "what changed" page compares the two."""
+    suffix = slugify(version) or effective_date.strftime("%Y%m%d")
+    new = textbook.copy(
+        recursive=True,
+        keep_live=False,
+        user=user,
+        update_attrs={
+            "slug": f"{textbook.slug}-{suffix}",
+            "title": textbook.title,
+            "version": version,
+            "effective_date": effective_date,
+            "previous_version": textbook,
+            "change_note": "",
+        },
+    )
+    return new
+
+
+def video_process(*, video_id: int) -> LessonVideo:
+    """Read a video's duration, size and dimensions, make its poster, and a low-bitrate rendition
+    for slow rural links where the encoder is available (视频转码). Idempotent."""
+    from . import video_processing as vp
+
+    video = LessonVideo.objects.get(pk=video_id)
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            source = Path(tmp) / f"source{Path(video.file.name).suffix or '.mp4'}"
+            with video.file.open("rb") as src, source.open("wb") as dst:
+                for chunk in iter(lambda: src.read(1024 * 1024), b""):
+                    dst.write(chunk)
+            info = vp.probe(source)
+            poster = vp.make_poster(source, at_seconds=min(1.0, info.duration / 2))
+            low_path = None
+            if vp.encoder_available() and info.height > 360:
+                low_path = Path(tmp) / "low.mp4"
+                vp.transcode_low(source, low_path)
+            video.duration = round(info.duration, 2)
+            video.width, video.height = info.width, info.height
+            video.size_bytes = info.size_bytes
+            stem = Path(video.file.name).stem
+            video.thumbnail.save(f"{stem}-poster.jpg", ContentFile(poster), save=False)
+            if low_path is not None:
+                video.low_file.save(f"{stem}-360p.mp4", ContentFile(low_path.read_bytes()), save=False)
+                video.low_size_bytes = low_path.stat().st_size
+            video.processing = LessonVideo.Processing.READY
+            video.processing_error = ""
+    except vp.VideoError as error:
+        video.processing = LessonVideo.Processing.FAILED
+        video.processing_error = str(error)
+    video.save()
+    return video
+
+
+def videos_queue_pending() -> int:
+    """Queue processing of every video still waiting (a beat job catches uploads from the admin)."""
+    from .tasks import video_process_task
+
+    ids = list(
+        LessonVideo.objects.filter(processing=LessonVideo.Processing.PENDING).values_list("pk", flat=True)
+    )
+    for pk in ids:
+        transaction.on_commit(partial(video_process_task.delay, video_id=pk))
+    return len(ids)

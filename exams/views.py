@@ -5,6 +5,8 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.views.decorators.http import require_POST
 
+from courses.selectors import lesson_context_for_user
+
 from .choices import AttemptStatus
 from .models import Attempt, ExamPage
 from .selectors import attempts_for_user, open_attempt_for_user, paper_for_attempt
@@ -23,7 +25,10 @@ def exam_page_serve(request, page: ExamPage):
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
     context = page.get_context(request)
-    context["module"] = page.get_parent()
+    context.update(lesson_context_for_user(lesson=page, user=request.user))
+    if context["locked"]:
+        # The module's prerequisite comes first; nothing here can be started or handed in.
+        return TemplateResponse(request, page.get_template(request), context)
     if request.method == "POST":
         action = request.POST.get("action")
         try:

@@ -18,6 +18,7 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/setlang/", set_language, name="set_language"),
     path("exams/", include("exams.urls")),
+    path("", include("courses.urls")),
     path("", include("training.competency.urls")),
 ]
 

@@ -58,6 +58,32 @@ def _rotate_first_track(path):
     path.write_bytes(bytes(data))
 
 
+def _remux(src, dst, fmt):
+    """Copy the packets of ``src`` into another container format (no re-encoding)."""
+    with av.open(str(src)) as inp, av.open(str(dst), "w", format=fmt) as out:
+        streams = {s.index: out.add_stream_from_template(s) for s in inp.streams}
+        for packet in inp.demux():
+            if packet.dts is None:
+                continue
+            packet.stream = streams[packet.stream.index]
+            out.mux(packet)
+
+
+def _progress_shown(poster: bytes) -> float:
+    """Fraction of the demo clip's progress bar that is filled in a poster image."""
+    image = _jpeg(poster).convert("RGB")
+    width, height = image.size
+    margin, bar_h = max(4, width // 30), max(4, height // 18)
+    y = height - margin - bar_h // 2
+    background = image.getpixel((2, height // 2))
+    xs = range(margin + 2, width - margin - 2)
+
+    def is_filled(x):
+        return sum((a - b) ** 2 for a, b in zip(image.getpixel((x, y)), background, strict=True)) > 60**2
+
+    return sum(is_filled(x) for x in xs) / len(xs)
+
+
 def test_generate_demo_video_and_probe(demo):
     path, info = demo
     assert isinstance(info, VideoInfo)
@@ -102,6 +128,25 @@ def test_poster_at_any_time_works(demo, at_seconds):
     assert _jpeg(make_poster(path, at_seconds=at_seconds)).width == 480
 
 
+def test_poster_shows_the_requested_frame(demo):
+    path, _ = demo
+    assert _progress_shown(make_poster(path, at_seconds=7.5)) == pytest.approx(91 / 240, abs=0.01)
+    assert _progress_shown(make_poster(path, at_seconds=0)) == pytest.approx(1 / 240, abs=0.01)
+    assert _progress_shown(make_poster(path, at_seconds=99)) == pytest.approx(1.0, abs=0.01)
+
+
+def test_poster_and_transcode_from_mpeg_ts(demo, tmp_path):
+    """MPEG-TS: non-zero start times and imprecise seeking."""
+    src = tmp_path / "demo.ts"
+    _remux(demo[0], src, "mpegts")
+    assert abs(probe(src).duration - 20) <= 0.2
+    assert _progress_shown(make_poster(src, at_seconds=7.5)) == pytest.approx(91 / 240, abs=0.01)
+    assert _progress_shown(make_poster(src, at_seconds=19.9)) == pytest.approx(1.0, abs=0.01)
+    out = transcode_low(src, tmp_path / "low.mp4")
+    assert abs(out.duration - 20) <= 0.3
+    assert out.has_audio
+
+
 def test_poster_frames_differ_over_time(demo):
     path, _ = demo
     assert make_poster(path, at_seconds=1) != make_poster(path, at_seconds=15)
@@ -128,6 +173,16 @@ def test_transcode_low_never_upscales_and_evens_odd_sizes(tmp_path):
     assert (out.width, out.height) == (320, 240)
     assert not out.has_audio
     assert abs(out.duration - 2.0) <= 0.3
+
+
+def test_transcode_low_caps_frame_rate(tmp_path):
+    src = tmp_path / "fast.mp4"
+    generate_demo_video(src, seconds=2, width=160, height=90, fps=30)
+    out = transcode_low(src, tmp_path / "low.mp4", max_fps=15)
+    with av.open(str(tmp_path / "low.mp4")) as container:
+        frames = sum(1 for _ in container.decode(video=0))
+    assert 29 <= frames <= 31
+    assert abs(out.duration - 2) <= 0.3
 
 
 def test_rotated_phone_video(demo, tmp_path):

@@ -7,24 +7,32 @@ from __future__ import annotations
 
 import datetime
 import random
+import tempfile
 from collections.abc import Iterator
+from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
-from wagtail.models import Page
+from wagtail.models import Collection, Page
 
 from courses.models import (
     HomePage,
     LessonPage,
+    LessonVideo,
+    LiveSessionPage,
     ModuleIndexPage,
     ModulePage,
+    TextbookChapterPage,
     TextbookIndexPage,
     TextbookPage,
+    VideoLessonPage,
 )
-from courses.services import lesson_complete, lesson_start
+from courses.services import lesson_complete, lesson_start, textbook_new_version, video_process
+from courses.video_processing import generate_demo_video
 from exams.models import Choice, ExamPage, Question, QuestionBank
 from training.competency.models import Certification
 from training.competency.services import certification_issue
@@ -232,9 +240,94 @@ def _business_item_value(item: dict) -> dict:
     }
 
 
+VIDEO_AREAS = {"employment": 200, "unemployment": 20, "sscard": 140}
+
+
+def _demo_video(area: BusinessArea, hue: int, title: str = "") -> LessonVideo:
+    """A short generated lesson video (made here with PyAV, so nothing is downloaded)."""
+    title = title or f"{area.name}业务办理演示"
+    video = LessonVideo.objects.filter(title=title).first()
+    if video is not None:
+        return video
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / f"{area.code}-{hue}.mp4"
+        generate_demo_video(path, seconds=24, width=640, height=360, fps=12, hue=hue, label=area.name_en)
+        video = LessonVideo(title=title, type="video", collection=Collection.get_first_root_node())
+        video.file.save(f"demo-{area.code}-{hue}.mp4", ContentFile(path.read_bytes()), save=False)
+        video.save()
+    return video_process(video_id=video.pk)
+
+
+def _chapter_body(chapter: dict) -> list[dict]:
+    return [
+        {
+            "type": "section",
+            "value": {
+                "title": f"第{index}节 {item['name']}",
+                "content": [{"type": "business_item", "value": _business_item_value(item)}],
+            },
+        }
+        for index, item in enumerate(chapter["items"], start=1)
+    ]
+
+
+def _seed_textbook(textbooks: Page, area: BusinessArea, book: dict) -> tuple[TextbookPage, int]:
+    existing = TextbookPage.objects.filter(slug=f"textbook-{area.code}").first()
+    if existing is not None:
+        return existing, 0
+    textbook = _publish(
+        textbooks,
+        TextbookPage(
+            title=book["title"],
+            slug=f"textbook-{area.code}",
+            area=area,
+            version=book["version"],
+            effective_date=datetime.date.fromisoformat(book["effective_date"]),
+            intro=book["intro"],
+        ),
+    )
+    for index, chapter in enumerate(book["chapters"], start=1):
+        _publish(
+            textbook,
+            TextbookChapterPage(
+                title=chapter["title"],
+                slug=f"chapter-{index}",
+                intro=chapter.get("intro", ""),
+                body=_chapter_body(chapter),
+            ),
+        )
+    return textbook, 1 + len(book["chapters"])
+
+
+def _seed_revision(textbook: TextbookPage) -> int:
+    """The social-security-card textbook has a revised version in force, so the shelf, the
+    version list and the "what changed" page all have something to show."""
+    if TextbookPage.objects.filter(previous_version=textbook).exists():
+        return 0
+    today = timezone.localdate()
+    new = textbook_new_version(
+        textbook=textbook, version="2026年修订版", effective_date=today - datetime.timedelta(days=30)
+    )
+    new.change_note = "根据社保卡“一卡通”应用要求，补换卡办结时限压缩，并增加电子社保卡同步挂失说明。"
+    new.save_revision().publish()
+    first = TextbookChapterPage.objects.child_of(new).order_by("path").first()
+    if first is not None:
+        body = first.body.raw_data
+        for block in body:
+            value = block["value"]["content"][0]["value"]
+            value["time_limit"] = "即时办结；需制卡的，5个工作日内发卡（修订前为10个工作日）"
+            value["materials"] = list(value["materials"]) + ["已申领电子社保卡的，同步办理电子社保卡挂失"]
+            break
+        first.body = body
+        first.save_revision().publish()
+    return 1 + TextbookChapterPage.objects.child_of(new).count()
+
+
 def seed_content(rng: random.Random) -> Iterator[str]:
-    """Per business area: a textbook with its business items, a basic and an intermediate module
-    (a reading lesson and an exam each) and the two question banks behind the exams."""
+    """Per business area: a textbook of chapters and business items, a basic and an intermediate
+    module (the intermediate one requires the basic one) with reading lessons quoting the textbook,
+    exams on the two question banks; generated video lessons for a few areas, one past live
+    session with its recording and one upcoming."""
     home = HomePage.objects.get(depth=2)
     trainer = get_user_model().objects.filter(username="demo_trainer").first()
     textbooks = TextbookIndexPage.objects.first() or _publish(
@@ -245,33 +338,15 @@ def seed_content(rng: random.Random) -> Iterator[str]:
     )
     new_pages = 0
     new_questions = 0
+    now = timezone.now().replace(minute=0, second=0, microsecond=0)
     for entry in CONTENT:
         area = BusinessArea.objects.get(code=entry["code"])
-        book = entry["textbook"]
-        if not TextbookPage.objects.filter(slug=f"textbook-{area.code}").exists():
-            body = []
-            for chapter in book["chapters"]:
-                body.append({"type": "heading", "value": chapter["title"]})
-                if chapter.get("intro"):
-                    body.append({"type": "paragraph", "value": f"<p>{chapter['intro']}</p>"})
-                body.extend(
-                    {"type": "business_item", "value": _business_item_value(item)}
-                    for item in chapter["items"]
-                )
-            _publish(
-                textbooks,
-                TextbookPage(
-                    title=book["title"],
-                    slug=f"textbook-{area.code}",
-                    area=area,
-                    version=book["version"],
-                    effective_date=datetime.date.fromisoformat(book["effective_date"]),
-                    intro=book["intro"],
-                    body=body,
-                ),
-            )
-            new_pages += 1
-        items = [item for chapter in book["chapters"] for item in chapter["items"]]
+        textbook, created_pages = _seed_textbook(textbooks, area, entry["textbook"])
+        new_pages += created_pages
+        if area.code == "sscard":
+            new_pages += _seed_revision(textbook)
+        first_chapter = TextbookChapterPage.objects.child_of(textbook).order_by("path").first()
+        previous_module = None
         for level in (Level.BASIC, Level.INTERMEDIATE):
             bank, created = QuestionBank.objects.get_or_create(
                 area=area,
@@ -294,7 +369,9 @@ def seed_content(rng: random.Random) -> Iterator[str]:
                     )
                     new_questions += 1
             slug = f"module-{area.code}-{level}"
-            if ModulePage.objects.filter(slug=slug).exists():
+            existing = ModulePage.objects.filter(slug=slug).first()
+            if existing is not None:
+                previous_module = existing
                 continue
             module = _publish(
                 modules,
@@ -303,29 +380,55 @@ def seed_content(rng: random.Random) -> Iterator[str]:
                     slug=slug,
                     area=area,
                     level=level,
-                    intro=f"{area.name}业务{LEVEL_TITLES[level]}培训：学习经办规范，完成阅读课并通过考试即可取得{LEVEL_TITLES[level]}资格证书。",
+                    prerequisite=previous_module,
+                    intro=f"{area.name}业务{LEVEL_TITLES[level]}培训：学习经办规范，完成全部课时并通过考试即可取得{LEVEL_TITLES[level]}资格证书。",
                 ),
             )
+            previous_module = module
             lessons = [lesson for lesson in entry["lessons"] if lesson["level"] == level]
             for index, lesson in enumerate(lessons, start=1):
                 body = [{"type": "paragraph", "value": f"<p>{p}</p>"} for p in lesson["paragraphs"]]
-                # The first lesson of each module walks through one business item of the textbook.
-                if items:
+                if first_chapter is not None:
                     body.append(
                         {
-                            "type": "business_item",
-                            "value": _business_item_value(items[(index - 1) % len(items)]),
+                            "type": "textbook_sections",
+                            "value": {"chapter": first_chapter.pk, "section_filter": ""},
                         }
                     )
                 _publish(
+                    module, LessonPage(title=lesson["title"], slug=f"lesson-{index}", minutes=15, body=body)
+                )
+                new_pages += 1
+            if level == Level.BASIC and area.code in VIDEO_AREAS:
+                _publish(
                     module,
-                    LessonPage(
-                        title=lesson["title"],
-                        slug=f"lesson-{index}",
-                        minutes=15,
-                        body=body,
+                    VideoLessonPage(
+                        title=f"视频课：{area.name}窗口受理演示",
+                        slug="video",
+                        video=_demo_video(area, VIDEO_AREAS[area.code]),
+                        summary="跟随演示了解窗口受理的标准动作。看完视频的九成即完成本课，拖动进度条跳过的部分不计入。",
                     ),
                 )
+                new_pages += 1
+            if level == Level.INTERMEDIATE and area.code in ("employment", "unemployment"):
+                past = area.code == "employment"
+                starts = (
+                    now - datetime.timedelta(days=7) if past else now + datetime.timedelta(days=3, hours=1)
+                )
+                _publish(
+                    module,
+                    LiveSessionPage(
+                        title=f"直播课：{area.name}政策解读与答疑",
+                        slug="live",
+                        starts_at=starts,
+                        ends_at=starts + datetime.timedelta(hours=1, minutes=30),
+                        join_url="https://meeting.example.cn/j/20261127",
+                        signin_code=f"{rng.randint(0, 999999):06d}",
+                        summary="市人社局业务骨干在线讲解最新政策并现场答疑，会中公布签到码。",
+                        recording=_demo_video(area, 60, f"{area.name}政策解读直播回放") if past else None,
+                    ),
+                )
+                new_pages += 1
             _publish(
                 module,
                 ExamPage(
@@ -339,8 +442,8 @@ def seed_content(rng: random.Random) -> Iterator[str]:
                     fail_text="本次未通过，请复习教材后再试。",
                 ),
             )
-            new_pages += 2 + len(lessons)
-    yield f"content: {Page.objects.count()} pages ({new_pages} new), {Question.objects.count()} questions ({new_questions} new)"
+            new_pages += 2
+    yield f"content: {Page.objects.count()} pages ({new_pages} new), {Question.objects.count()} questions ({new_questions} new), {LessonVideo.objects.count()} videos"
 
 
 @transaction.atomic

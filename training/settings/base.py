@@ -59,6 +59,8 @@ INSTALLED_APPS = [
     "training.competency",
     "training.demo",
     # wagtail
+    "wagtailmedia",
+    "wagtail.contrib.routable_page",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
     "wagtail.contrib.settings",
@@ -200,7 +202,19 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL")
 WAGTAIL_SITE_NAME = "基层人社学堂"
 WAGTAILADMIN_BASE_URL = env("WAGTAILADMIN_BASE_URL")
 WAGTAIL_I18N_ENABLED = False
-WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
+# The database backend (SQLite FTS5 / PostgreSQL full text) over CJK bigrams: see courses/search.py.
+# "simple": no English stemming of the bigram tokens on PostgreSQL.
+WAGTAILSEARCH_BACKENDS = {
+    "default": {"BACKEND": "wagtail.search.backends.database", "SEARCH_CONFIG": "simple"}
+}
+WAGTAILMEDIA = {
+    "MEDIA_MODEL": "courses.LessonVideo",
+    "VIDEO_EXTENSIONS": ["mp4", "m4v", "mov", "webm", "mkv"],
+    "AUDIO_EXTENSIONS": [],
+}
+# A lesson video of up to 2 GB; anything larger belongs in object storage uploads.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 WAGTAILDOCS_EXTENSIONS = ["pdf", "doc", "docx", "xls", "xlsx", "odt", "ods", "txt", "zip"]
 # Wagtail's own background tasks (search index, reference index) stay immediate; our own
 # background work goes through Celery.
@@ -239,6 +253,11 @@ CELERY_BEAT_SCHEDULE = {
     "certifications-expire-nightly": {
         "task": "training.competency.tasks.certifications_expire_task",
         "schedule": crontab(minute=30, hour=1),
+    },
+    # every 2 minutes: process videos uploaded in the admin and still waiting.
+    "videos-process-pending": {
+        "task": "courses.tasks.videos_queue_pending_task",
+        "schedule": crontab(minute="*/2"),
     },
 }
 
