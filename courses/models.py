@@ -1,5 +1,6 @@
 import secrets
 
+from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -19,6 +20,7 @@ from training.org.choices import LEVEL_RANK, Level
 from training.org.models import BusinessArea
 
 from .blocks import ChapterStreamBlock, LessonStreamBlock
+from .forms import AreaScopedPageForm
 from .search import cjk_bigrams
 
 
@@ -103,7 +105,7 @@ class TextbookPage(RoutablePageMixin, SearchableMixin, Page):
     content_panels = [
         *Page.content_panels,
         MultiFieldPanel(
-            [FieldPanel("area"), FieldPanel("version"), FieldPanel("effective_date")],
+            [FieldPanel("area", widget=forms.Select), FieldPanel("version"), FieldPanel("effective_date")],
             heading=_("Textbook"),
         ),
         FieldPanel("intro"),
@@ -117,6 +119,7 @@ class TextbookPage(RoutablePageMixin, SearchableMixin, Page):
     ]
     parent_page_types = ["courses.TextbookIndexPage"]
     subpage_types = ["courses.TextbookChapterPage"]
+    base_form_class = AreaScopedPageForm
 
     class Meta:
         verbose_name = _("textbook")
@@ -225,12 +228,14 @@ class ModulePage(SearchableMixin, Page):
     content_panels = [
         *Page.content_panels,
         MultiFieldPanel(
-            [FieldPanel("area"), FieldPanel("level"), FieldPanel("prerequisite")], heading=_("Module")
+            [FieldPanel("area", widget=forms.Select), FieldPanel("level"), FieldPanel("prerequisite")],
+            heading=_("Module"),
         ),
         FieldPanel("intro"),
     ]
     search_fields = [*Page.search_fields, index.SearchField("intro"), index.SearchField("search_bigrams")]
     parent_page_types = ["courses.ModuleIndexPage"]
+    base_form_class = AreaScopedPageForm
     subpage_types = [
         "courses.LessonPage",
         "courses.VideoLessonPage",

@@ -345,3 +345,35 @@ def searchable_pages() -> QuerySet[Page]:
         .type(TextbookPage, TextbookChapterPage, ModulePage, LessonPage, VideoLessonPage, LiveSessionPage)
         .specific()
     )
+
+
+def area_id_for_page(page: Page) -> int | None:
+    """The business area a page belongs to: its own, or that of the module or textbook above it
+    (at most two queries)."""
+    specific_area = getattr(page.specific_deferred, "area_id", None)
+    if specific_area:
+        return specific_area
+    ancestor_paths = [page.path[:i] for i in range(Page.steplen, len(page.path) + 1, Page.steplen)]
+    for model in (ModulePage, TextbookPage):
+        found = model.objects.filter(path__in=ancestor_paths).values_list("area_id", flat=True).first()
+        if found:
+            return found
+    return None
+
+
+def live_attendance_list(*, page: LiveSessionPage, scope=None) -> list[LiveAttendance]:
+    """Who signed in to a live session, in sign-in order; limited to a manager's subtrees when a
+    scope is given (one query)."""
+    from django.db.models import Q
+
+    rows = (
+        LiveAttendance.objects.filter(page=page)
+        .select_related("user__staff__org_unit")
+        .order_by("signed_in_at")
+    )
+    if scope is not None and not scope.is_admin:
+        q = Q(pk__in=[])
+        for path in scope.managed_paths:
+            q |= Q(user__staff__org_unit__path__startswith=path)
+        rows = rows.filter(q)
+    return list(rows)

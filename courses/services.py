@@ -76,7 +76,6 @@ def lesson_start(*, user, page: Page) -> LessonProgress:
     return progress
 
 
-@transaction.atomic
 def video_watch_record(
     *,
     user,
@@ -94,6 +93,17 @@ def video_watch_record(
     configured share of the timeline is covered, the lesson is complete.
     """
     now = now or timezone.now()
+    with transaction.atomic():
+        progress = _video_watch_record(
+            user=user, page=page, token=token, intervals=intervals, position=position, now=now
+        )
+    if progress is None:
+        raise LearningError(REPORT_IMPLAUSIBLE)
+    return progress
+
+
+def _video_watch_record(*, user, page, token, intervals, position, now) -> VideoProgress | None:
+    """The write of ``video_watch_record``; None when the report was refused (and counted so)."""
     viewing = VideoViewing.objects.select_for_update().get(token=token, user=user, page=page)
     specific = page.specific
     video: LessonVideo | None = getattr(specific, "video", None) or getattr(specific, "recording", None)
@@ -103,7 +113,7 @@ def video_watch_record(
     if not watching.report_is_plausible(intervals=clean, elapsed_seconds=elapsed):
         viewing.rejected_reports += 1
         viewing.save(update_fields=["rejected_reports"])
-        raise LearningError(REPORT_IMPLAUSIBLE)
+        return None
     viewing.last_report_at = now
     viewing.save(update_fields=["last_report_at"])
     progress, _ = VideoProgress.objects.select_for_update().get_or_create(user=user, page=page)

@@ -2,17 +2,19 @@ import json
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from wagtail.models import Page
 
-from .models import VideoViewing
+from .models import LiveSessionPage, VideoViewing
 from .search import highlight, query_bigrams
-from .selectors import searchable_pages
+from .selectors import live_attendance_list, searchable_pages
 from .services import LearningError, video_watch_record
 from .services import live_signin as live_signin_service
 
@@ -61,7 +63,7 @@ def live_signin(request, page):
     """POST on a live session page: sign in with the code (签到)."""
     try:
         live_signin_service(user=request.user, page=page, code=request.POST.get("code", ""))
-        messages.success(request, page.title)
+        messages.success(request, _("You signed in to this session."))
     except LearningError as error:
         messages.error(request, str(error))
     return redirect(page.url)
@@ -83,3 +85,18 @@ def search(request):
             specific = item.specific if not hasattr(item, "search_text") else item
             results.append({"page": specific, "excerpt": highlight(specific.search_text(), query)})
     return render(request, "courses/search.html", {"query": query, "results": results, "page": page})
+
+
+@login_required
+def live_attendance(request, page_id: int):
+    """The attendance list of a live session (签到名单): the trainers who can edit the session see
+    everyone; a manager sees the people of their own subtree; nobody else sees it."""
+    from training.org.selectors import scope_for_user
+
+    page = get_object_or_404(LiveSessionPage, pk=page_id)
+    scope = scope_for_user(request.user)
+    can_edit = page.permissions_for_user(request.user).can_edit()
+    if not (can_edit or scope.is_manager):
+        raise PermissionDenied
+    rows = live_attendance_list(page=page, scope=None if can_edit else scope)
+    return render(request, "courses/live_attendance.html", {"page": page, "rows": rows})

@@ -30,5 +30,6 @@ LEVEL_RANK = {Level.BASIC: 1, Level.INTERMEDIATE: 2, Level.ADVANCED: 3}
 class Role(models.TextChoices):
     LEARNER = "learner", _("Learner")
     TRAINER = "trainer", _("Trainer")
+    SENIOR_TRAINER = "senior_trainer", _("Senior trainer (approves content)")
     MANAGER = "manager", _("Manager")
     ADMIN = "admin", _("Administrator")

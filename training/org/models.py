@@ -118,6 +118,13 @@ class RoleAssignment(models.Model):
         related_name="role_assignments",
         verbose_name=_("unit"),
     )
+    areas = models.ManyToManyField(
+        BusinessArea,
+        blank=True,
+        related_name="trainer_roles",
+        verbose_name=_("business areas"),
+        help_text=_("For trainers: the areas whose content they may author. Empty means all areas."),
+    )
 
     class Meta:
         verbose_name = _("role assignment")

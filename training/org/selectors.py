@@ -28,7 +28,7 @@ class UserScope:
 
     @property
     def is_trainer(self) -> bool:
-        return self.is_admin or Role.TRAINER in self.roles
+        return self.is_admin or Role.TRAINER in self.roles or Role.SENIOR_TRAINER in self.roles
 
     def covers_path(self, path: str) -> bool:
         return self.is_admin or any(path.startswith(p) for p in self.managed_paths)
@@ -90,6 +90,22 @@ def staff_for_user(user) -> Staff | None:
         return user.staff
     except Staff.DoesNotExist:
         return None
+
+
+def trainer_area_ids(user) -> set[int] | None:
+    """The business areas whose content a trainer may author (培训师负责领域); None means all
+    (administrators, and trainers whose role names no areas)."""
+    scope = scope_for_user(user)
+    if scope.is_admin:
+        return None
+    rows = list(
+        RoleAssignment.objects.filter(user=user, role__in=[Role.TRAINER, Role.SENIOR_TRAINER]).values_list(
+            "pk", "areas"
+        )
+    )
+    if not rows or any(area is None for _, area in rows):
+        return None
+    return {area for _, area in rows}
 
 
 def competency_settings() -> CompetencySettings:

@@ -96,15 +96,22 @@ def staff_create(
 
 
 @transaction.atomic
-def role_grant(*, user, role: str, org_unit: OrgUnit | None = None) -> RoleAssignment:
-    """Give a login a role; a manager role must name the unit whose subtree it covers."""
+def role_grant(
+    *, user, role: str, org_unit: OrgUnit | None = None, areas: list[BusinessArea] | None = None
+) -> RoleAssignment:
+    """Give a login a role. A manager role must name the unit whose subtree it covers; a trainer
+    role may name the business areas whose content the trainer authors (none named: all)."""
     if role == Role.MANAGER and org_unit is None:
         raise ValueError("a manager role needs an org unit")
     assignment, _ = RoleAssignment.objects.get_or_create(
         user=user, role=role, org_unit=org_unit if role == Role.MANAGER else None
     )
-    if role == Role.TRAINER:
+    if areas:
+        assignment.areas.set(areas)
+    if role in (Role.TRAINER, Role.SENIOR_TRAINER):
         user.groups.add(trainer_group_ensure())
+    if role == Role.SENIOR_TRAINER:
+        user.groups.add(senior_trainer_group_ensure())
     elif role == Role.ADMIN and not user.is_superuser:
         user.is_superuser = True
         user.is_staff = True
@@ -135,7 +142,8 @@ def trainer_group_ensure():
         ),
     )
     root = Page.get_first_root_node()
-    for codename in ("add_page", "change_page", "publish_page"):
+    # No publish permission: a trainer's page goes live only through the approval workflow.
+    for codename in ("add_page", "change_page"):
         GroupPagePermission.objects.get_or_create(
             group=group,
             page=root,
@@ -152,4 +160,43 @@ def trainer_group_ensure():
                 collection=collection,
                 permission=Permission.objects.get(content_type__app_label=app_label, codename=codename),
             )
+    return group
+
+
+SENIOR_TRAINERS_GROUP = "Senior trainers"
+WORKFLOW_NAME = "培训内容审核"
+
+
+@transaction.atomic
+def senior_trainer_group_ensure():
+    """Senior trainers (高级培训师) may publish, and approve what trainers submit (内容审核)."""
+    from django.contrib.auth.models import Group, Permission
+
+    from wagtail.models import (
+        GroupApprovalTask,
+        GroupPagePermission,
+        Page,
+        Workflow,
+        WorkflowPage,
+        WorkflowTask,
+    )
+
+    group, _ = Group.objects.get_or_create(name=SENIOR_TRAINERS_GROUP)
+    group.permissions.add(
+        Permission.objects.get(content_type__app_label="wagtailadmin", codename="access_admin")
+    )
+    root = Page.get_first_root_node()
+    for codename in ("add_page", "change_page", "publish_page"):
+        GroupPagePermission.objects.get_or_create(
+            group=group,
+            page=root,
+            permission=Permission.objects.get(content_type__app_label="wagtailcore", codename=codename),
+        )
+    workflow, created = Workflow.objects.get_or_create(name=WORKFLOW_NAME)
+    if created:
+        task = GroupApprovalTask.objects.create(name="高级培训师审核")
+        task.groups.set([group])
+        WorkflowTask.objects.create(workflow=workflow, task=task, sort_order=0)
+    # Our approval workflow replaces Wagtail's default "Moderators approval" for the whole site.
+    WorkflowPage.objects.update_or_create(page=root, defaults={"workflow": workflow})
     return group

@@ -1,0 +1,93 @@
+"""Authoring rules in the Wagtail admin: trainers limited to their business areas, a "new
+version" action for textbooks, and processing of lesson videos as soon as a page uses them."""
+
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.translation import gettext_lazy as _
+
+from wagtail import hooks
+from wagtail.admin import messages
+from wagtail.admin.widgets import PageListingButton
+
+from training.org.selectors import trainer_area_ids
+
+from .forms import NewVersionForm
+from .models import LessonVideo, TextbookPage
+from .selectors import area_id_for_page
+from .services import textbook_new_version
+
+OUTSIDE_YOUR_AREAS = _("This content belongs to a business area you are not responsible for.")
+
+
+def _check_area(request, page, parent=None) -> None:
+    allowed = trainer_area_ids(request.user)
+    if allowed is None:
+        return
+    area_id = area_id_for_page(page) if page is not None and page.pk else None
+    if area_id is None and parent is not None:
+        area_id = area_id_for_page(parent)
+    if area_id is not None and area_id not in allowed:
+        raise PermissionDenied(OUTSIDE_YOUR_AREAS)
+
+
+@hooks.register("before_edit_page")
+def limit_edit_to_own_areas(request, page):
+    _check_area(request, page)
+
+
+@hooks.register("before_delete_page")
+def limit_delete_to_own_areas(request, page):
+    _check_area(request, page)
+
+
+@hooks.register("before_create_page")
+def limit_create_to_own_areas(request, parent_page, page_class):
+    _check_area(request, None, parent=parent_page)
+
+
+@hooks.register("after_create_page")
+@hooks.register("after_edit_page")
+def process_new_lesson_video(request, page):
+    from .tasks import video_process_task
+
+    specific = page.specific
+    for video in (getattr(specific, "video", None), getattr(specific, "recording", None)):
+        if isinstance(video, LessonVideo) and video.processing == LessonVideo.Processing.PENDING:
+            video_process_task.delay(video_id=video.pk)
+
+
+def new_version_view(request, page_id: int):
+    """Admin screen: start a new version of a textbook (draft copy linked to the old one)."""
+    textbook = get_object_or_404(TextbookPage, pk=page_id)
+    if (
+        not textbook.permissions_for_user(request.user).can_add_subpage()
+        and not textbook.get_parent().permissions_for_user(request.user).can_add_subpage()
+    ):
+        raise PermissionDenied
+    _check_area(request, textbook)
+    form = NewVersionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        new = textbook_new_version(
+            textbook=textbook,
+            version=form.cleaned_data["version"],
+            effective_date=form.cleaned_data["effective_date"],
+            user=request.user,
+        )
+        messages.success(request, _("New version created as a draft. Edit it, then submit it for approval."))
+        return redirect("wagtailadmin_pages:edit", new.pk)
+    return TemplateResponse(request, "courses/admin/new_version.html", {"textbook": textbook, "form": form})
+
+
+@hooks.register("register_admin_urls")
+def register_textbook_urls():
+    return [path("textbooks/<int:page_id>/new-version/", new_version_view, name="textbook_new_version")]
+
+
+@hooks.register("register_page_header_buttons")
+def textbook_new_version_button(page, user, view_name, next_url=None):
+    if isinstance(page.specific_deferred, TextbookPage):
+        yield PageListingButton(
+            _("New version"), reverse("textbook_new_version", args=[page.pk]), icon_name="copy", priority=35
+        )
