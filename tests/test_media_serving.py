@@ -61,3 +61,10 @@ def test_path_traversal_and_missing_files_are_404(client, media_file):
     assert client.get("/media/../manage.py").status_code == 404
     assert client.get("/media/videos/none.mp4").status_code == 404
     assert client.post("/media/videos/课程.mp4").status_code == 405
+
+
+def test_media_is_never_gzipped_so_ranges_stay_byte_exact(client, media_file):
+    response = client.get("/media/videos/课程.mp4", HTTP_RANGE="bytes=0-", HTTP_ACCEPT_ENCODING="gzip")
+    assert response.status_code == 206
+    assert response["Content-Encoding"] == "identity"
+    assert response["Content-Length"] == "10240"

@@ -79,6 +79,22 @@ def test_seed_demo_builds_a_realistic_city_and_a_second_run_changes_nothing(sett
     assert RoleAssignment.objects.filter(user__username="demo_trainer", role=Role.TRAINER).exists()
     assert Staff.objects.get(user__username="demo_admin").user.is_superuser
     assert Staff.objects.get(user__username="demo_learner").user.check_password(settings.DEMO_PASSWORD)
+    trainer_role = RoleAssignment.objects.get(user__username="demo_trainer", role=Role.TRAINER)
+    assert set(trainer_role.areas.values_list("code", flat=True)) == {"employment", "unemployment"}
+    assert RoleAssignment.objects.filter(user__username="demo_senior", role=Role.SENIOR_TRAINER).exists()
+
+    # learning content of issue 3: chapters, a revised textbook, prerequisites, videos, live sessions
+    from courses.models import LessonVideo, LiveSessionPage, TextbookChapterPage, VideoLessonPage
+
+    assert TextbookChapterPage.objects.count() >= 16
+    assert TextbookPage.objects.filter(previous_version__isnull=False, live=True).exists()
+    assert ModulePage.objects.filter(level="intermediate", prerequisite__level="basic").count() == 8
+    assert VideoLessonPage.objects.count() >= 3
+    assert set(LessonVideo.objects.values_list("processing", flat=True)) == {"ready"}
+    now = timezone.now()
+    live = LiveSessionPage.objects.all()
+    assert any(p.ends_at < now and p.recording_id for p in live)
+    assert any(p.starts_at > now for p in live)
 
 
 def test_seed_demo_content_is_about_the_real_business():

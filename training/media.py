@@ -100,6 +100,7 @@ def serve_media(request, path: str):
     response["Last-Modified"] = http_date(stat.st_mtime)
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Disposition"] = "inline"
-    if encoding:
-        response.headers["Content-Encoding"] = encoding
+    # "identity" keeps GZipMiddleware off: re-encoding would drop Content-Length and the byte
+    # offsets that seeking relies on, and videos and images are compressed already.
+    response.headers["Content-Encoding"] = encoding or "identity"
     return response

@@ -20,16 +20,22 @@
   video.addEventListener("loadedmetadata", function () {
     if (resume > 0 && resume < video.duration - 2) video.currentTime = resume;
   });
+  var lastWall = null;
   video.addEventListener("timeupdate", function () {
     var t = video.currentTime;
-    if (video.paused || video.seeking) { last = t; return; }
-    // timeupdate fires every ~250 ms; a bigger step means a seek, not playing.
-    if (last !== null && t >= last && t - last < 1.5 * Math.max(1, video.playbackRate)) {
+    var wall = performance.now() / 1000;
+    if (video.paused || video.seeking) { last = t; lastWall = wall; return; }
+    // Count a step only if the media clock moved forward no faster than the wall clock allows
+    // at the playback rate; anything else is a seek, whatever events the browser fired.
+    var step = last === null ? -1 : t - last;
+    var allowed = (wall - lastWall) * Math.max(1, video.playbackRate) * 1.5 + 0.3;
+    if (step >= 0 && step <= allowed) {
       if (!current) current = [last, t]; else current[1] = t;
     } else {
       close();
     }
     last = t;
+    lastWall = wall;
   });
   video.addEventListener("seeking", function () { close(); last = null; });
   video.addEventListener("pause", function () { close(); send(false); });

@@ -52,7 +52,8 @@ EXTRA_COMMUNITY_AREAS = ["unemployment", "labour_rights", "labour_inspection", "
 DEMO_LOGINS = [
     # username, role, description (printed by make run)
     ("demo_admin", Role.ADMIN, "管理员 administrator"),
-    ("demo_trainer", Role.TRAINER, "培训师 trainer"),
+    ("demo_trainer", Role.TRAINER, "培训师 trainer for 就业服务 and 失业保险"),
+    ("demo_senior", Role.SENIOR_TRAINER, "高级培训师 senior trainer, approves content"),
     ("demo_manager", Role.MANAGER, "东湖区主管 district manager of 东湖区"),
     ("demo_learner", Role.LEARNER, "湖滨社区工作人员 learner at 湖滨社区"),
 ]
@@ -183,12 +184,14 @@ def seed_staff(rng: random.Random) -> Iterator[str]:
     demo_units = {
         "demo_admin": "jc",
         "demo_trainer": "jc",
+        "demo_senior": "jc",
         "demo_manager": "dh",
         "demo_learner": "dh-dhjd-01",
     }
     demo_names = {
         "demo_admin": "系统管理员",
         "demo_trainer": "林培训",
+        "demo_senior": "何审核",
         "demo_manager": "周主管",
         "demo_learner": "张小明",
     }
@@ -207,7 +210,17 @@ def seed_staff(rng: random.Random) -> Iterator[str]:
             hire_date=today - datetime.timedelta(days=900),
         )
         if role != Role.LEARNER:
-            role_grant(user=staff.user, role=role, org_unit=unit if role == Role.MANAGER else None)
+            trainer_areas = (
+                list(BusinessArea.objects.filter(code__in=["employment", "unemployment"]))
+                if role == Role.TRAINER
+                else None
+            )
+            role_grant(
+                user=staff.user,
+                role=role,
+                org_unit=unit if role == Role.MANAGER else None,
+                areas=trainer_areas,
+            )
         created += 1
     yield f"staff: {Staff.objects.count()} people ({created} new)"
 
