@@ -1,15 +1,14 @@
 """The key journey in a real browser: headless Chromium (Debian's package) driven by Playwright."""
 
 import os
-import shutil
 import time
 
 import pytest
 
 from tests import factories
+from tests.e2e.conftest import CHROMIUM, log_in
 from training.competency.models import Certification
 
-CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
 
 pytestmark = [
     pytest.mark.browser,
@@ -23,48 +22,13 @@ pytestmark = [
 ]
 
 
-@pytest.fixture
-def browser_page():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-dev-shm-usage",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-            ],
-        )
-        context = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN")
-        page = context.new_page()
-        page.set_default_timeout(15_000)
-        yield page
-        context.close()
-        browser.close()
-
-
-def _log_in(page, base, username):
-    page.goto(f"{base}/accounts/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", factories.PASSWORD)
-    page.click("main form button[type=submit]")
-    page.wait_for_load_state()
-    assert page.url == f"{base}/"
-
-
-def test_learner_passes_exam_and_manager_sees_certificate(
-    live_server, celery_worker_real, people, browser_page
+, people, browser_page
 ):
     page, base = browser_page, live_server.url
     mod = factories.module(lessons=1, questions=5, question_count=5)
     learner = people["learner"]
 
-    _log_in(page, base, learner.user.username)
+    log_in(page, base, learner.user.username)
     page.click(f"text={mod.title}")
     page.click("text=阅读课1：失业保险金申领")
     assert page.is_visible("text=失业保险金申领条件与流程")
@@ -94,7 +58,7 @@ def test_learner_passes_exam_and_manager_sees_certificate(
     assert page.is_visible("#certificates >> text=有效")
 
     page.click("text=退出")
-    _log_in(page, base, people["manager"].user.username)
+    log_in(page, base, people["manager"].user.username)
     page.click("nav >> text=能力矩阵")
     row = page.locator("#matrix tr", has_text=learner.name)
     assert row.count() == 1

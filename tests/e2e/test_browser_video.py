@@ -8,7 +8,7 @@ from courses.models import LessonProgress, VideoLessonPage, VideoProgress
 from courses.services import video_process
 from tests import factories
 from tests.courses.test_video_lessons import _upload
-from tests.e2e.test_browser_journey import CHROMIUM, _log_in, browser_page  # noqa: F401
+from tests.e2e.conftest import CHROMIUM, log_in
 
 pytestmark = [
     pytest.mark.browser,
@@ -25,7 +25,7 @@ def test_playing_the_video_completes_the_lesson_seeking_does_not(live_server, pe
     mod = factories.module(lessons=0)
     lesson = factories.publish(mod, VideoLessonPage(title="视频课：窗口受理", slug="video", video=video))
     learner = people["learner"].user
-    _log_in(page, base, learner.username)
+    log_in(page, base, learner.username)
 
     # seeking straight to the end and playing the last second counts for one second only
     page.goto(f"{base}{lesson.url}")
@@ -60,7 +60,7 @@ def test_lesson_and_matrix_fit_a_360px_phone(live_server, people, browser_page):
     page, base = browser_page, live_server.url
     mod = factories.module(lessons=1)
     page.set_viewport_size({"width": 360, "height": 740})
-    _log_in(page, base, people["learner"].user.username)
+    log_in(page, base, people["learner"].user.username)
     for url in ("/", mod.url, factories.lessons_of(mod)[0].url, "/search/?q=失业保险金", "/me/certificates/"):
         page.goto(f"{base}{url}")
         width = page.evaluate("document.documentElement.scrollWidth")
