@@ -9,7 +9,6 @@ from tests import factories
 from tests.e2e.conftest import CHROMIUM, log_in
 from training.competency.models import Certification
 
-
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.worker,
@@ -22,7 +21,8 @@ pytestmark = [
 ]
 
 
-, people, browser_page
+def test_learner_passes_exam_and_manager_sees_certificate(
+    live_server, celery_worker_real, people, browser_page
 ):
     page, base = browser_page, live_server.url
     mod = factories.module(lessons=1, questions=5, question_count=5)
