@@ -224,16 +224,22 @@ TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBacken
 # Embedded default: kombu's filesystem transport, a real broker between processes that needs no
 # server. At scale set CELERY_BROKER_URL (redis://…); REDIS_URL alone also switches it.
 CELERY_BROKER_URL = env("CELERY_BROKER_URL") or REDIS_URL or "filesystem://"
-BROKER_DIR = VAR_DIR / "broker"
-if CELERY_BROKER_URL == "filesystem://":
-    for _sub in ("out", "processed"):
-        (BROKER_DIR / _sub).mkdir(parents=True, exist_ok=True)
-    CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "data_folder_in": str(BROKER_DIR / "out"),
-        "data_folder_out": str(BROKER_DIR / "out"),
-        "processed_folder": str(BROKER_DIR / "processed"),
+
+
+def filesystem_broker_options(folder: Path) -> dict:
+    """kombu's filesystem transport: producers and the worker share one folder of messages."""
+    for sub in ("out", "processed"):
+        (folder / sub).mkdir(parents=True, exist_ok=True)
+    return {
+        "data_folder_in": str(folder / "out"),
+        "data_folder_out": str(folder / "out"),
+        "processed_folder": str(folder / "processed"),
         "store_processed": False,
     }
+
+
+if CELERY_BROKER_URL == "filesystem://":
+    CELERY_BROKER_TRANSPORT_OPTIONS = filesystem_broker_options(VAR_DIR / "broker")
 CELERY_TASK_ALWAYS_EAGER = env("CELERY_TASK_ALWAYS_EAGER")
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_IGNORE_RESULT = True

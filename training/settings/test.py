@@ -3,7 +3,7 @@
 import os
 
 from .base import *  # noqa: F403
-from .base import DATABASES, VAR_DIR
+from .base import DATABASES, VAR_DIR, filesystem_broker_options
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
@@ -33,15 +33,7 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync 
 _PROCESS = os.environ.get("PYTEST_XDIST_WORKER", "main")
 CELERY_TASK_DEFAULT_QUEUE = f"station-test-{_PROCESS}"
 if CELERY_BROKER_URL == "filesystem://":  # noqa: F405
-    _broker = VAR_DIR / f"test-broker-{_PROCESS}"
-    for _sub in ("out", "processed"):
-        (_broker / _sub).mkdir(parents=True, exist_ok=True)
-    CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "data_folder_in": str(_broker / "out"),
-        "data_folder_out": str(_broker / "out"),
-        "processed_folder": str(_broker / "processed"),
-        "store_processed": False,
-    }
+    CELERY_BROKER_TRANSPORT_OPTIONS = filesystem_broker_options(VAR_DIR / f"test-broker-{_PROCESS}")
 
 LOGGING = {
     "version": 1,
