@@ -479,11 +479,15 @@ class VideoProgress(models.Model):
         return f"{self.user_id} · {self.page_id} · {self.watched_seconds:.0f}s"
 
 
+def _viewing_token() -> str:
+    return secrets.token_hex(16)  # 32 hex characters, 128 bits: cannot be guessed
+
+
 class VideoViewing(models.Model):
     """One viewing session of a video page (one tab on one device); the server's clock between its
     reports bounds how much watching they may claim."""
 
-    token = models.CharField(max_length=32, unique=True, default=secrets.token_hex)
+    token = models.CharField(max_length=32, unique=True, default=_viewing_token)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     page = models.ForeignKey(Page, on_delete=models.CASCADE, related_name="+")
     started_at = models.DateTimeField(default=timezone.now)
