@@ -47,10 +47,18 @@ def login(client):
 @pytest.fixture
 def celery_worker_real(transactional_db):
     """A real Celery worker consuming from the configured broker (filesystem by default, Redis in CI)."""
+    from django.db import connections
+
     from celery.contrib.testing.worker import start_worker
+    from celery.signals import task_postrun
 
     from training.celery import app
 
+    def close_worker_connections(**kwargs):
+        # The worker thread's own connections, so the test database can be dropped afterwards.
+        connections.close_all()
+
+    task_postrun.connect(close_worker_connections, weak=False)
     app.conf.task_always_eager = False
     try:
         with start_worker(
@@ -59,6 +67,7 @@ def celery_worker_real(transactional_db):
             yield app
     finally:
         app.conf.task_always_eager = True
+        task_postrun.disconnect(close_worker_connections)
 
 
 def pytest_sessionfinish(session, exitstatus):

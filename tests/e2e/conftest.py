@@ -41,6 +41,10 @@ def browser_page():
         page = context.new_page()
         page.set_default_timeout(15_000)
         yield page
+        # Leave the page first: its last watch report (sendBeacon on pagehide) is then answered
+        # while the test still owns the database, not during teardown.
+        page.goto("about:blank")
+        page.wait_for_timeout(500)
         context.close()
         browser.close()
 
