@@ -2,16 +2,18 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel
+from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
 from wagtail.models import Orderable, Page
 
+from modelcluster.contrib.taggit import ClusterTaggableManager
 from modelcluster.fields import ParentalKey
 from modelcluster.models import ClusterableModel
+from taggit.models import TaggedItemBase
 
 from training.org.choices import Level
 from training.org.models import BusinessArea
 
-from .choices import AttemptStatus, QuestionType
+from .choices import AttemptStatus, ExamMode, GradingMethod, Layout, QuestionType, Reveal
 
 
 class QuestionBank(models.Model):
@@ -43,8 +45,14 @@ class QuestionBank(models.Model):
         return self.title
 
 
+class QuestionTag(TaggedItemBase):
+    content_object = ParentalKey("exams.Question", on_delete=models.CASCADE, related_name="tagged_items")
+
+
 class Question(ClusterableModel):
-    """A question (试题) of a bank; its options are edited inline."""
+    """A question (试题) of a bank; its options are edited inline. Every edit that changes what is
+    asked or what is right becomes a new ``QuestionVersion`` the next time it is drawn; attempts
+    keep the version they were given."""
 
     bank = models.ForeignKey(
         QuestionBank, on_delete=models.CASCADE, related_name="questions", verbose_name=_("question bank")
@@ -53,19 +61,45 @@ class Question(ClusterableModel):
         _("type"), max_length=16, choices=QuestionType.choices, default=QuestionType.SINGLE
     )
     stem = models.TextField(_("question"))
+    answers = models.JSONField(
+        _("accepted answers"),
+        default=list,
+        blank=True,
+        help_text=_("Fill in the blank: every accepted answer. Width, spaces and case do not matter."),
+    )
+    points = models.DecimalField(_("points"), max_digits=5, decimal_places=2, default=1)
+    partial_credit = models.BooleanField(
+        _("partial credit"), default=False, help_text=_("Multiple choice: points for each right option.")
+    )
+    negative_marking = models.BooleanField(
+        _("negative marking"), default=False, help_text=_("Multiple choice: wrong options take points off.")
+    )
     explanation = models.TextField(_("explanation"), blank=True)
+    cites = models.ForeignKey(
+        "courses.TextbookChapterPage",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("textbook chapter cited"),
+    )
     difficulty = models.PositiveSmallIntegerField(
         _("difficulty"), default=1, choices=[(1, _("Easy")), (2, _("Medium")), (3, _("Hard"))]
     )
+    tags = ClusterTaggableManager(through=QuestionTag, blank=True, verbose_name=_("tags"))
     sort_order = models.PositiveIntegerField(_("sort order"), default=0)
 
     panels = [
         FieldPanel("bank"),
         FieldPanel("qtype"),
         FieldPanel("stem"),
-        InlinePanel("choices", label=_("Options"), min_num=2),
+        InlinePanel("choices", label=_("Options")),
+        FieldPanel("answers"),
+        FieldRowPanel([FieldPanel("points"), FieldPanel("difficulty")]),
+        FieldRowPanel([FieldPanel("partial_credit"), FieldPanel("negative_marking")]),
         FieldPanel("explanation"),
-        FieldPanel("difficulty"),
+        FieldPanel("cites"),
+        FieldPanel("tags"),
     ]
 
     class Meta:
@@ -83,8 +117,16 @@ class Choice(Orderable):
     question = ParentalKey(Question, on_delete=models.CASCADE, related_name="choices")
     text = models.CharField(_("option"), max_length=500)
     is_correct = models.BooleanField(_("correct"), default=False)
+    weight = models.DecimalField(
+        _("weight (%)"),
+        max_digits=6,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text=_("Partial credit: share of the points for this option, negative to take points off."),
+    )
 
-    panels = [FieldPanel("text"), FieldPanel("is_correct")]
+    panels = [FieldPanel("text"), FieldPanel("is_correct"), FieldPanel("weight")]
 
     class Meta(Orderable.Meta):
         verbose_name = _("option")
@@ -93,14 +135,37 @@ class Choice(Orderable):
         return self.text
 
 
-class ExamPage(Page):
-    """An exam (考试) inside a module: questions drawn from a bank, a pass mark, stored attempts.
+class QuestionVersion(models.Model):
+    """A frozen copy of a question as it was given in attempts (试题版本)."""
 
-    Passing it completes its lesson in the module.
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField()
+    digest = models.CharField(max_length=64)
+    data = models.JSONField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["question", "-number"]
+        constraints = [models.UniqueConstraint(fields=["question", "number"], name="unique_question_version")]
+
+    def __str__(self) -> str:
+        return f"{self.question_id} v{self.number}"
+
+
+class ExamPage(Page):
+    """An exam (考试) inside a module: a fixed paper or a random draw by quotas, with its rules.
+
+    A formal exam passed completes its lesson in the module; practice answers at once; a mock exam
+    is a rehearsal that counts for nothing. Unpublished, it is a draft nobody can sit.
     """
 
+    mode = models.CharField(_("mode"), max_length=16, choices=ExamMode.choices, default=ExamMode.FORMAL)
     bank = models.ForeignKey(
-        QuestionBank, on_delete=models.PROTECT, related_name="exams", verbose_name=_("question bank")
+        QuestionBank,
+        on_delete=models.PROTECT,
+        related_name="exams",
+        verbose_name=_("question bank"),
+        help_text=_("Questions are drawn from this bank unless fixed questions or quotas are given."),
     )
     question_count = models.PositiveSmallIntegerField(
         _("number of questions"), default=10, help_text=_("Drawn at random from the bank for each attempt.")
@@ -108,9 +173,24 @@ class ExamPage(Page):
     pass_mark = models.PositiveSmallIntegerField(
         _("pass mark (%)"), default=60, help_text=_("Share of points needed to pass, in percent.")
     )
+    time_limit_minutes = models.PositiveSmallIntegerField(
+        _("time limit (minutes)"), default=0, help_text=_("0: none.")
+    )
+    opens_at = models.DateTimeField(_("opens at"), null=True, blank=True)
+    closes_at = models.DateTimeField(_("closes at"), null=True, blank=True)
     max_attempts = models.PositiveSmallIntegerField(
         _("attempt limit"), default=0, help_text=_("0 means no limit.")
     )
+    minutes_between_attempts = models.PositiveSmallIntegerField(_("minutes between attempts"), default=0)
+    grading_method = models.CharField(
+        _("which attempt counts"), max_length=8, choices=GradingMethod.choices, default=GradingMethod.BEST
+    )
+    reveal = models.CharField(
+        _("show answers"), max_length=16, choices=Reveal.choices, default=Reveal.AFTER_SUBMIT
+    )
+    layout = models.CharField(_("layout"), max_length=8, choices=Layout.choices, default=Layout.ALL)
+    shuffle_questions = models.BooleanField(_("shuffle questions"), default=True)
+    shuffle_options = models.BooleanField(_("shuffle options"), default=True)
     intro = models.TextField(_("introduction"), blank=True)
     success_text = models.TextField(_("text shown on passing"), blank=True)
     fail_text = models.TextField(_("text shown on failing"), blank=True)
@@ -120,12 +200,25 @@ class ExamPage(Page):
         FieldPanel("intro"),
         MultiFieldPanel(
             [
+                FieldPanel("mode"),
                 FieldPanel("bank"),
                 FieldPanel("question_count"),
-                FieldPanel("pass_mark"),
-                FieldPanel("max_attempts"),
+                InlinePanel("quotas", label=_("Random draw quotas")),
+                InlinePanel("fixed_questions", label=_("Fixed paper")),
             ],
             heading=_("Paper"),
+        ),
+        MultiFieldPanel(
+            [
+                FieldRowPanel([FieldPanel("pass_mark"), FieldPanel("time_limit_minutes")]),
+                FieldRowPanel([FieldPanel("opens_at"), FieldPanel("closes_at")]),
+                FieldRowPanel([FieldPanel("max_attempts"), FieldPanel("minutes_between_attempts")]),
+                FieldRowPanel([FieldPanel("grading_method"), FieldPanel("reveal")]),
+                FieldRowPanel(
+                    [FieldPanel("layout"), FieldPanel("shuffle_questions"), FieldPanel("shuffle_options")]
+                ),
+            ],
+            heading=_("Rules"),
         ),
         FieldPanel("success_text"),
         FieldPanel("fail_text"),
@@ -143,37 +236,84 @@ class ExamPage(Page):
         return exam_page_serve(request, self)
 
 
+class ExamQuota(Orderable):
+    """Part of a random draw (抽题规则): so many questions of a bank, optionally of one difficulty."""
+
+    page = ParentalKey(ExamPage, on_delete=models.CASCADE, related_name="quotas")
+    bank = models.ForeignKey(
+        QuestionBank, on_delete=models.CASCADE, related_name="+", verbose_name=_("question bank")
+    )
+    difficulty = models.PositiveSmallIntegerField(
+        _("difficulty"), null=True, blank=True, choices=[(1, _("Easy")), (2, _("Medium")), (3, _("Hard"))]
+    )
+    count = models.PositiveSmallIntegerField(_("number of questions"), default=5)
+
+    panels = [FieldPanel("bank"), FieldPanel("difficulty"), FieldPanel("count")]
+
+
+class ExamFixedQuestion(Orderable):
+    """A question of a fixed paper (固定试卷), in the order given."""
+
+    page = ParentalKey(ExamPage, on_delete=models.CASCADE, related_name="fixed_questions")
+    question = models.ForeignKey(
+        Question, on_delete=models.CASCADE, related_name="+", verbose_name=_("question")
+    )
+
+    panels = [FieldPanel("question")]
+
+
 class Attempt(models.Model):
-    """One sitting of an exam (答卷); the drawn paper is stored with it."""
+    """One sitting (答卷) of an exam, or of a practice drawn from the wrong-answer book or the daily
+    practice; the drawn paper (question versions and option order) is stored with it."""
+
+    class Kind(models.TextChoices):
+        EXAM = "exam", _("Exam")
+        WRONG_BOOK = "wrong_book", _("Wrong-answer practice")
+        DAILY = "daily", _("Daily practice")
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="attempts")
-    exam = models.ForeignKey(ExamPage, on_delete=models.CASCADE, related_name="attempts")
+    exam = models.ForeignKey(
+        ExamPage, on_delete=models.CASCADE, related_name="attempts", null=True, blank=True
+    )
+    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.EXAM)
     status = models.CharField(
         _("status"), max_length=16, choices=AttemptStatus.choices, default=AttemptStatus.IN_PROGRESS
     )
-    # The paper: [{"q": question_id, "c": [choice ids in display order]}, …]
+    # The paper: [{"q": question_id, "v": version_id, "c": [option ids in display order]}, …]
     paper = models.JSONField(default=list)
     started_at = models.DateTimeField(_("started at"), auto_now_add=True)
+    deadline = models.DateTimeField(_("deadline"), null=True, blank=True)
     submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    points = models.DecimalField(_("points"), max_digits=7, decimal_places=2, null=True, blank=True)
+    possible = models.DecimalField(
+        _("points possible"), max_digits=7, decimal_places=2, null=True, blank=True
+    )
     score = models.DecimalField(_("score (%)"), max_digits=5, decimal_places=2, null=True, blank=True)
     passed = models.BooleanField(_("passed"), null=True)
+    day = models.DateField(null=True, blank=True)  # daily practice: the day it belongs to
 
     class Meta:
         ordering = ["-started_at"]
         verbose_name = _("attempt")
         verbose_name_plural = _("attempts")
-        indexes = [models.Index(fields=["user", "exam", "status"])]
+        indexes = [
+            models.Index(fields=["user", "exam", "status"]),
+            models.Index(fields=["status", "deadline"]),
+        ]
         constraints = [
             # At most one open sitting per person and exam, even under two tabs or a double click.
             models.UniqueConstraint(
                 fields=["user", "exam"],
-                condition=models.Q(status="in_progress"),
+                condition=models.Q(status="in_progress", kind="exam"),
                 name="one_open_attempt_per_user_exam",
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["user", "day"], condition=models.Q(kind="daily"), name="one_daily_practice_per_day"
+            ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.exam_id} · {self.user_id} · {self.status}"
+        return f"{self.exam_id or self.kind} · {self.user_id} · {self.status}"
 
 
 class Answer(models.Model):
@@ -181,9 +321,17 @@ class Answer(models.Model):
 
     attempt = models.ForeignKey(Attempt, on_delete=models.CASCADE, related_name="answers")
     question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="+")
-    choice = models.ForeignKey(Choice, on_delete=models.PROTECT, null=True, related_name="+")
+    version = models.ForeignKey(QuestionVersion, on_delete=models.PROTECT, related_name="+", null=True)
+    # option id, list of option ids, or text, by question type
+    response = models.JSONField(null=True)
+    awarded = models.DecimalField(max_digits=5, decimal_places=2, null=True)
     is_correct = models.BooleanField(null=True)
     saved_at = models.DateTimeField(auto_now=True)
+    marked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    marked_at = models.DateTimeField(null=True, blank=True)
+    marker_comment = models.TextField(blank=True)
 
     class Meta:
         constraints = [
@@ -192,3 +340,39 @@ class Answer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.attempt_id} · {self.question_id}"
+
+
+class WrongAnswer(models.Model):
+    """An entry of a learner's wrong-answer book (错题本): a question they got wrong, until they get
+    it right in re-practice."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="wrong_answers")
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="+")
+    times_wrong = models.PositiveIntegerField(default=1)
+    last_wrong_at = models.DateTimeField(auto_now_add=True)
+    mastered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "question"], name="one_wrong_entry_per_question")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} · {self.question_id}"
+
+
+class PointsEntry(models.Model):
+    """Points earned in practice (练兵积分): one row per graded practice or exam."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="points_entries"
+    )
+    attempt = models.OneToOneField(Attempt, on_delete=models.CASCADE, related_name="points_entry")
+    points = models.IntegerField()
+    earned_on = models.DateField()
+
+    class Meta:
+        indexes = [models.Index(fields=["earned_on"])]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} +{self.points}"

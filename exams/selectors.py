@@ -1,47 +1,101 @@
-"""Reads of exam papers and results, each a fixed number of queries."""
+"""Reads of exam papers, results, marking, practice, rankings and item statistics; each a fixed
+number of queries whatever the size of the paper or the bank."""
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass
+from decimal import Decimal
 
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet, Sum
+from django.utils import timezone
 
-from .choices import AttemptStatus
-from .models import Attempt, Choice, ExamPage, Question, QuestionBank
+from .choices import AttemptStatus, ExamMode, GradingMethod, Reveal
+from .models import (
+    Answer,
+    Attempt,
+    ExamPage,
+    PointsEntry,
+    Question,
+    QuestionBank,
+    QuestionVersion,
+    WrongAnswer,
+)
+
+
+@dataclass
+class PaperOption:
+    id: int
+    text: str
+    correct: bool
 
 
 @dataclass
 class PaperItem:
     number: int
-    question: Question
-    options: list[Choice]
-    chosen_id: int | None
+    question_id: int
+    qtype: str
+    stem: str
+    points: Decimal
+    options: list[PaperOption]
+    response: object
+    awarded: Decimal | None
     is_correct: bool | None
+    explanation: str
+    accepted: list[str]
+    marker_comment: str = ""
+
+    @property
+    def chosen(self) -> set[int]:
+        if isinstance(self.response, list):
+            return set(self.response)
+        return {self.response} if isinstance(self.response, int) else set()
 
 
 def paper_for_attempt(*, attempt: Attempt) -> list[PaperItem]:
-    """The attempt's questions in drawn order with options in shuffled order and the saved answers.
-
-    Three queries whatever the paper's length.
-    """
-    question_ids = [e["q"] for e in attempt.paper]
-    questions = Question.objects.in_bulk(question_ids)
-    choice_ids = [cid for e in attempt.paper for cid in e["c"]]
-    choices = Choice.objects.in_bulk(choice_ids)
+    """The attempt's questions as given (their stored versions), in drawn order, options in the
+    attempt's order, with the saved answers. Two queries whatever the paper's length."""
+    versions = QuestionVersion.objects.in_bulk([e["v"] for e in attempt.paper])
     answers = {a.question_id: a for a in attempt.answers.all()}
     items = []
     for number, entry in enumerate(attempt.paper, start=1):
+        data = versions[entry["v"]].data
+        by_id = {o["id"]: o for o in data["options"]}
         answer = answers.get(entry["q"])
         items.append(
             PaperItem(
                 number=number,
-                question=questions[entry["q"]],
-                options=[choices[c] for c in entry["c"] if c in choices],
-                chosen_id=answer.choice_id if answer else None,
+                question_id=entry["q"],
+                qtype=data["qtype"],
+                stem=data["stem"],
+                points=Decimal(data["points"]),
+                options=[
+                    PaperOption(id=c, text=by_id[c]["text"], correct=by_id[c]["correct"])
+                    for c in entry["c"]
+                    if c in by_id
+                ],
+                response=answer.response if answer else None,
+                awarded=answer.awarded if answer else None,
                 is_correct=answer.is_correct if answer else None,
+                explanation=data.get("explanation", ""),
+                accepted=data.get("answers", []),
+                marker_comment=answer.marker_comment if answer else "",
             )
         )
     return items
+
+
+def answers_revealed(*, attempt: Attempt, now: datetime.datetime | None = None) -> bool:
+    """Whether the right answers and explanations may be shown for a finished attempt (答案公布)."""
+    now = now or timezone.now()
+    if attempt.exam_id is None:
+        return True  # practice from the wrong-answer book or the daily practice
+    reveal = attempt.exam.reveal
+    if reveal in (Reveal.IMMEDIATELY, Reveal.AFTER_SUBMIT):
+        return True
+    if reveal == Reveal.AFTER_CLOSE:
+        return attempt.exam.closes_at is not None and now >= attempt.exam.closes_at
+    return False
 
 
 def attempts_for_user(*, user, exam: ExamPage) -> QuerySet[Attempt]:
@@ -50,11 +104,21 @@ def attempts_for_user(*, user, exam: ExamPage) -> QuerySet[Attempt]:
 
 
 def open_attempt_for_user(*, user, exam: ExamPage) -> Attempt | None:
-    return Attempt.objects.filter(user=user, exam=exam, status=AttemptStatus.IN_PROGRESS).first()
+    return Attempt.objects.filter(
+        user=user, exam=exam, kind=Attempt.Kind.EXAM, status=AttemptStatus.IN_PROGRESS
+    ).first()
+
+
+def counted_attempt(*, user, exam: ExamPage) -> Attempt | None:
+    """The sitting that counts (计分答卷): the best or the last graded one, as the exam says."""
+    graded = Attempt.objects.filter(user=user, exam=exam, status=AttemptStatus.GRADED)
+    if exam.grading_method == GradingMethod.LAST:
+        return graded.order_by("-submitted_at").first()
+    return graded.order_by("-score", "submitted_at").first()
 
 
 def question_banks_for_author(*, user) -> QuerySet[QuestionBank]:
-    """Banks a trainer may author (题库): their own; an administrator may author all."""
+    """Banks a trainer may author and mark (题库): their own; an administrator all of them."""
     from training.org.selectors import scope_for_user
 
     if scope_for_user(user).is_admin:
@@ -65,3 +129,185 @@ def question_banks_for_author(*, user) -> QuerySet[QuestionBank]:
 def questions_for_author(*, user) -> QuerySet[Question]:
     """Questions of the banks the trainer may author."""
     return Question.objects.filter(bank__in=question_banks_for_author(user=user))
+
+
+def marking_queue_for(*, user) -> QuerySet[Answer]:
+    """Essay answers waiting for a mark (待阅卷) in the banks this trainer owns, oldest first."""
+    return (
+        Answer.objects.filter(
+            question__qtype="essay",
+            question__bank__in=question_banks_for_author(user=user),
+            marked_at__isnull=True,
+            attempt__status=AttemptStatus.SUBMITTED,
+        )
+        .select_related("attempt__exam", "question", "version")
+        .order_by("attempt__submitted_at", "pk")
+    )
+
+
+def wrong_book_for(*, user) -> QuerySet[WrongAnswer]:
+    """A learner's own wrong-answer book (错题本), the most often missed first."""
+    return (
+        WrongAnswer.objects.filter(user=user, mastered_at__isnull=True)
+        .select_related("question__bank__area")
+        .order_by("-times_wrong", "-last_wrong_at")
+    )
+
+
+def weak_area_ids_for_user(*, user, limit: int = 2) -> list[int]:
+    """The business areas where this person answers worst (薄弱领域): lowest share correct, and
+    areas of their wrong-answer book first. One query."""
+    rows = (
+        Answer.objects.filter(attempt__user=user, is_correct__isnull=False)
+        .values("question__bank__area_id")
+        .annotate(total=Count("pk"), right=Count("pk", filter=Q(is_correct=True)))
+    )
+    ranked = sorted(rows, key=lambda r: (r["right"] / r["total"], -r["total"]))
+    ids = [r["question__bank__area_id"] for r in ranked][:limit]
+    if not ids:
+        from training.org.models import Staff
+
+        staff = Staff.objects.filter(user=user).values_list("speciality_id", flat=True).first()
+        ids = [staff] if staff else []
+    return ids
+
+
+@dataclass
+class AreaProgress:
+    area_id: int
+    area_name: str
+    answered: int
+    correct: int
+    exams_passed: int
+    exams_taken: int
+
+    @property
+    def percent_correct(self) -> int:
+        return round(100 * self.correct / self.answered) if self.answered else 0
+
+
+def progress_by_area_for_user(*, user) -> list[AreaProgress]:
+    """A learner's own progress per business area (分领域学习进度): questions answered and right,
+    exams passed of exams taken. Three queries."""
+    from training.org.models import BusinessArea
+
+    answers = {
+        r["question__bank__area_id"]: r
+        for r in Answer.objects.filter(attempt__user=user, is_correct__isnull=False)
+        .values("question__bank__area_id")
+        .annotate(total=Count("pk"), right=Count("pk", filter=Q(is_correct=True)))
+    }
+    exams = {
+        r["exam__bank__area_id"]: r
+        for r in Attempt.objects.filter(user=user, kind=Attempt.Kind.EXAM, status=AttemptStatus.GRADED)
+        .values("exam__bank__area_id")
+        .annotate(
+            taken=Count("exam", distinct=True), passed=Count("exam", filter=Q(passed=True), distinct=True)
+        )
+    }
+    return [
+        AreaProgress(
+            area_id=a.pk,
+            area_name=a.name,
+            answered=answers.get(a.pk, {}).get("total", 0),
+            correct=answers.get(a.pk, {}).get("right", 0),
+            exams_passed=exams.get(a.pk, {}).get("passed", 0),
+            exams_taken=exams.get(a.pk, {}).get("taken", 0),
+        )
+        for a in BusinessArea.objects.all()
+    ]
+
+
+# --- rankings (积分排行) ----------------------------------------------------------------------
+
+
+@dataclass
+class RankRow:
+    name: str
+    points: int
+    heads: int
+    per_head: float
+    unit_id: int | None = None
+
+
+def leaderboard_units(*, level: str, since: datetime.date, root_path: str = "") -> list[RankRow]:
+    """Points per head of the units of one level (stations or districts) since a day, so that a
+    two-person village station can top the table. Two queries."""
+    from training.org.models import OrgUnit, Staff
+
+    units = list(
+        OrgUnit.objects.filter(level=level, path__startswith=root_path).values_list("pk", "path", "name")
+    )
+    staff_paths = dict(
+        Staff.objects.filter(is_active=True, org_unit__path__startswith=root_path).values_list(
+            "user_id", "org_unit__path"
+        )
+    )
+    heads: dict[int, int] = dict.fromkeys([u[0] for u in units], 0)
+    points: dict[int, int] = dict.fromkeys([u[0] for u in units], 0)
+    owner_of: dict[str, int] = {}
+    for pk, path, _ in units:
+        owner_of[path] = pk
+    step = len(units[0][1]) if units else 0
+    for path in staff_paths.values():
+        unit = owner_of.get(path[:step])
+        if unit is not None:
+            heads[unit] += 1
+    for user_id, total in (
+        PointsEntry.objects.filter(earned_on__gte=since, user_id__in=list(staff_paths))
+        .values_list("user_id")
+        .annotate(total=Sum("points"))
+    ):
+        unit = owner_of.get(staff_paths[user_id][:step])
+        if unit is not None:
+            points[unit] += total
+    rows = [
+        RankRow(
+            name=name,
+            points=points[pk],
+            heads=heads[pk],
+            per_head=round(points[pk] / heads[pk], 2) if heads[pk] else 0.0,
+            unit_id=pk,
+        )
+        for pk, _, name in units
+        if heads[pk]
+    ]
+    return sorted(rows, key=lambda r: (-r.per_head, -r.points, r.name))
+
+
+def leaderboard_people(*, since: datetime.date, root_path: str, limit: int = 20) -> list[RankRow]:
+    """Points per person within a subtree (a manager's view). One query."""
+    rows = (
+        PointsEntry.objects.filter(earned_on__gte=since, user__staff__org_unit__path__startswith=root_path)
+        .values("user__staff__name")
+        .annotate(total=Sum("points"))
+        .order_by("-total", "user__staff__name")[:limit]
+    )
+    return [
+        RankRow(name=r["user__staff__name"], points=r["total"], heads=1, per_head=float(r["total"]))
+        for r in rows
+    ]
+
+
+def points_for_user(*, user, since: datetime.date) -> int:
+    return PointsEntry.objects.filter(user=user, earned_on__gte=since).aggregate(s=Sum("points"))["s"] or 0
+
+
+# --- item analysis (试题分析) ------------------------------------------------------------------
+
+
+def item_analysis_for_bank(*, bank: QuestionBank) -> list:
+    """Per question of a bank: facility (share of points scored), discrimination (upper 27 % minus
+    lower 27 % of sittings by total score) and option distribution, with flags for questions
+    that look broken. Three queries."""
+    from .item_analysis import analyse
+
+    questions = list(Question.objects.filter(bank=bank).prefetch_related("choices"))
+    answers = list(
+        Answer.objects.filter(
+            question__bank=bank, awarded__isnull=False, attempt__status=AttemptStatus.GRADED
+        )
+        .exclude(attempt__exam__mode=ExamMode.PRACTICE)
+        .values_list("question_id", "attempt_id", "awarded", "response", "attempt__score")
+    )
+    return analyse(questions, answers)

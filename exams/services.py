@@ -1,19 +1,25 @@
-"""Exam sittings: start, save an answer, submit and grade (考试作答与评分)."""
+"""Exam sittings: draw, start, save an answer, submit, grade, mark; practice from the wrong-answer
+book and the daily practice (考试作答、评分、阅卷、错题本、每日一练)."""
 
 from __future__ import annotations
 
+import datetime
+import hashlib
+import json
 import random
+from decimal import Decimal
 from functools import partial
 
 from django.db import IntegrityError, transaction
+from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from courses.services import lesson_complete
 
-from .choices import AttemptStatus
-from .grading import score_paper, single_choice_is_correct
-from .models import Answer, Attempt, Choice, ExamPage, Question
+from . import grading
+from .choices import AttemptStatus, ExamMode
+from .models import Answer, Attempt, Choice, ExamPage, PointsEntry, Question, QuestionVersion, WrongAnswer
 from .signals import attempt_graded
 
 NO_QUESTIONS = _("This exam has no questions yet.")
@@ -21,118 +27,461 @@ ATTEMPTS_USED_UP = _("You have used all attempts allowed for this exam.")
 ATTEMPT_CLOSED = _("This attempt has already been submitted.")
 NOT_ON_PAPER = _("This question is not on your paper.")
 NOT_AN_OPTION = _("This option does not belong to the question.")
+TIME_UP = _("Time is up: this answer came after the deadline and was not saved.")
+NOT_OPEN_YET = _("This exam is not open yet.")
+CLOSED = _("This exam is closed.")
+TOO_SOON = _("Please wait before the next attempt.")
+ANSWER_TOO_LONG = _("The answer is too long.")
+NOT_YOURS_TO_MARK = _("This answer is not in a question bank you mark.")
+MARK_OUT_OF_RANGE = _("The mark must be between 0 and the question's points.")
+NOTHING_TO_PRACTISE = _("Your wrong-answer book is empty: nothing to practise.")
+
+# A request in flight when the clock runs out is still accepted for this long.
+DEADLINE_GRACE = datetime.timedelta(seconds=3)
+MAX_TEXT_ANSWER = 5000
+DAILY_QUESTIONS = 5
+WRONG_BOOK_QUESTIONS = 20
 
 
 class ExamError(Exception):
     """A rule of the exam refused the request; the message is shown to the learner."""
 
 
-def _draw_paper(*, exam: ExamPage, rng: random.Random) -> list[dict]:
-    ids = list(Question.objects.filter(bank_id=exam.bank_id).values_list("pk", flat=True))
-    if not ids:
-        raise ExamError(NO_QUESTIONS)
-    drawn = rng.sample(ids, min(exam.question_count, len(ids)))
-    choices: dict[int, list[int]] = {}
-    for qid, cid in Choice.objects.filter(question_id__in=drawn).values_list("question_id", "pk"):
-        choices.setdefault(qid, []).append(cid)
+# --- question versions -------------------------------------------------------------------------
+
+
+def _question_data(question: Question, choices: list[Choice]) -> dict:
+    return {
+        "qtype": question.qtype,
+        "stem": question.stem,
+        "points": str(question.points),
+        "options": [
+            {
+                "id": c.pk,
+                "text": c.text,
+                "correct": c.is_correct,
+                "weight": None if c.weight is None else str(c.weight),
+            }
+            for c in sorted(choices, key=lambda c: (c.sort_order or 0, c.pk))
+        ],
+        "answers": list(question.answers or []),
+        "partial_credit": question.partial_credit,
+        "negative_marking": question.negative_marking,
+        "explanation": question.explanation,
+        "cites": question.cites_id,
+        "area": question.bank.area_id,
+    }
+
+
+def question_versions_current(*, question_ids: list[int]) -> dict[int, QuestionVersion]:
+    """The current version (试题版本) of each question, making a new one where the question was
+    edited since its last version. Four queries whatever the number of questions."""
+    questions = Question.objects.filter(pk__in=question_ids).select_related("bank")
+    choices: dict[int, list[Choice]] = {}
+    for choice in Choice.objects.filter(question_id__in=question_ids):
+        choices.setdefault(choice.question_id, []).append(choice)
+    latest = {}
+    for version in QuestionVersion.objects.filter(question_id__in=question_ids).order_by(
+        "question_id", "-number"
+    ):
+        latest.setdefault(version.question_id, version)
+    current, new = {}, []
+    for question in questions:
+        data = _question_data(question, choices.get(question.pk, []))
+        digest = hashlib.sha256(json.dumps(data, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+        known = latest.get(question.pk)
+        if known is not None and known.digest == digest:
+            current[question.pk] = known
+        else:
+            new.append(
+                QuestionVersion(
+                    question=question, number=(known.number + 1) if known else 1, digest=digest, data=data
+                )
+            )
+    for version in QuestionVersion.objects.bulk_create(new):
+        current[version.question_id] = version
+    return current
+
+
+def version_to_grading(data: dict) -> grading.QuestionData:
+    return grading.QuestionData(
+        qtype=data["qtype"],
+        points=Decimal(data["points"]),
+        options=tuple(
+            grading.OptionData(
+                id=o["id"],
+                text=o["text"],
+                correct=o["correct"],
+                weight=None if o.get("weight") is None else Decimal(o["weight"]),
+            )
+            for o in data["options"]
+        ),
+        answers=tuple(data.get("answers") or ()),
+        partial_credit=data.get("partial_credit", False),
+        negative_marking=data.get("negative_marking", False),
+    )
+
+
+# --- drawing a paper ---------------------------------------------------------------------------
+
+
+def _paper_for_questions(question_ids: list[int], *, rng: random.Random, shuffle_options: bool) -> list[dict]:
+    versions = question_versions_current(question_ids=question_ids)
     paper = []
-    for qid in drawn:
-        options = choices.get(qid, [])
-        rng.shuffle(options)
-        paper.append({"q": qid, "c": options})
+    for qid in question_ids:
+        version = versions.get(qid)
+        if version is None:
+            continue
+        options = [o["id"] for o in version.data["options"]]
+        if shuffle_options and version.data["qtype"] != grading.TRUE_FALSE:
+            rng.shuffle(options)
+        paper.append({"q": qid, "v": version.pk, "c": options})
     return paper
 
 
-def attempt_start(*, user, exam: ExamPage, seed: int | None = None) -> Attempt:
+def _draw_question_ids(*, exam: ExamPage, rng: random.Random) -> list[int]:
+    fixed = list(exam.fixed_questions.order_by("sort_order").values_list("question_id", flat=True))
+    if fixed:
+        ids = fixed
+    elif exam.quotas.exists():
+        ids = []
+        for quota in exam.quotas.order_by("sort_order"):
+            pool = Question.objects.filter(bank_id=quota.bank_id).exclude(pk__in=ids)
+            if quota.difficulty:
+                pool = pool.filter(difficulty=quota.difficulty)
+            candidates = list(pool.values_list("pk", flat=True))
+            ids.extend(rng.sample(candidates, min(quota.count, len(candidates))))
+    else:
+        candidates = list(Question.objects.filter(bank_id=exam.bank_id).values_list("pk", flat=True))
+        ids = rng.sample(candidates, min(exam.question_count, len(candidates)))
+    if exam.shuffle_questions:
+        rng.shuffle(ids)
+    return ids
+
+
+def attempt_start(
+    *, user, exam: ExamPage, seed: int | None = None, now: datetime.datetime | None = None
+) -> Attempt:
     """Open a sitting (开始答题) or resume the open one.
 
-    The questions are drawn once, with options shuffled, and stored on the attempt. A second
-    start, from another tab or a double click, returns the same open attempt.
+    The questions are drawn once (fixed paper, quotas, or the bank), their current versions and
+    the option order are stored on the attempt. The window, the attempt limit and the delay
+    between attempts are enforced; the deadline is the time limit or the window's close,
+    whichever comes first. A second start, from another tab or a double click, returns the same
+    open attempt.
     """
-    open_attempt = Attempt.objects.filter(user=user, exam=exam, status=AttemptStatus.IN_PROGRESS).first()
+    now = now or timezone.now()
+    open_attempt = Attempt.objects.filter(
+        user=user, exam=exam, kind=Attempt.Kind.EXAM, status=AttemptStatus.IN_PROGRESS
+    ).first()
     if open_attempt is not None:
         return open_attempt
-    if exam.max_attempts and Attempt.objects.filter(user=user, exam=exam).count() >= exam.max_attempts:
+    if exam.opens_at and now < exam.opens_at:
+        raise ExamError(NOT_OPEN_YET)
+    if exam.closes_at and now >= exam.closes_at:
+        raise ExamError(CLOSED)
+    previous = Attempt.objects.filter(user=user, exam=exam, kind=Attempt.Kind.EXAM)
+    if exam.max_attempts and previous.count() >= exam.max_attempts:
         raise ExamError(ATTEMPTS_USED_UP)
-    paper = _draw_paper(exam=exam, rng=random.Random(seed))
+    if exam.minutes_between_attempts:
+        last = previous.aggregate(last=Max("submitted_at"))["last"]
+        if last and now < last + datetime.timedelta(minutes=exam.minutes_between_attempts):
+            raise ExamError(TOO_SOON)
+    rng = random.Random(seed)
+    paper = _paper_for_questions(
+        _draw_question_ids(exam=exam, rng=rng), rng=rng, shuffle_options=exam.shuffle_options
+    )
+    if not paper:
+        raise ExamError(NO_QUESTIONS)
+    deadline = now + datetime.timedelta(minutes=exam.time_limit_minutes) if exam.time_limit_minutes else None
+    if exam.closes_at and (deadline is None or exam.closes_at < deadline):
+        deadline = exam.closes_at
     try:
         with transaction.atomic():
-            return Attempt.objects.create(user=user, exam=exam, paper=paper)
+            return Attempt.objects.create(user=user, exam=exam, paper=paper, deadline=deadline)
     except IntegrityError:
         # Another request opened it between our check and our insert.
-        return Attempt.objects.get(user=user, exam=exam, status=AttemptStatus.IN_PROGRESS)
+        return Attempt.objects.get(
+            user=user, exam=exam, kind=Attempt.Kind.EXAM, status=AttemptStatus.IN_PROGRESS
+        )
 
 
-def _check_answer(attempt: Attempt, question_id: int, choice_id: int | None) -> None:
+# --- answering ---------------------------------------------------------------------------------
+
+
+def _clean_response(entry: dict, response):
+    """Check a response against the paper entry; returns it in canonical form."""
+    options = entry["c"]
+    if response in (None, "", []):
+        return None
+    if isinstance(response, list):
+        try:
+            chosen = sorted({int(r) for r in response})
+        except (TypeError, ValueError):
+            raise ExamError(NOT_AN_OPTION) from None
+        if not options or any(c not in options for c in chosen):
+            raise ExamError(NOT_AN_OPTION)
+        return chosen
+    if options:
+        try:
+            value = int(response)
+        except (TypeError, ValueError):
+            raise ExamError(NOT_AN_OPTION) from None
+        if value not in options:
+            raise ExamError(NOT_AN_OPTION)
+        return value
+    text = str(response)
+    if len(text) > MAX_TEXT_ANSWER:
+        raise ExamError(ANSWER_TOO_LONG)
+    return text
+
+
+def _entry(attempt: Attempt, question_id: int) -> dict:
     entry = next((e for e in attempt.paper if e["q"] == question_id), None)
     if entry is None:
         raise ExamError(NOT_ON_PAPER)
-    if choice_id is not None and choice_id not in entry["c"]:
-        raise ExamError(NOT_AN_OPTION)
+    return entry
 
 
-@transaction.atomic
-def answer_save(*, attempt_id: int, user, question_id: int, choice_id: int | None) -> Answer:
-    """Save one answer as soon as it is given (自动保存); saving the same answer again is harmless.
+def _is_late(attempt: Attempt, now: datetime.datetime) -> bool:
+    return attempt.deadline is not None and now > attempt.deadline + DEADLINE_GRACE
 
-    Once this returns, the answer is committed: it is never lost, even if the page is closed.
-    """
-    attempt = Attempt.objects.select_for_update().get(pk=attempt_id, user=user)
-    if attempt.status != AttemptStatus.IN_PROGRESS:
-        raise ExamError(ATTEMPT_CLOSED)
-    _check_answer(attempt, question_id, choice_id)
-    answer, _ = Answer.objects.update_or_create(
-        attempt=attempt, question_id=question_id, defaults={"choice_id": choice_id}
-    )
+
+def answer_save(
+    *, attempt_id: int, user, question_id: int, response, now: datetime.datetime | None = None
+) -> Answer:
+    """Save one answer as soon as it is given (自动保存); saving the same answer again is harmless,
+    and the last one given counts. Once this returns, the answer is committed and never lost.
+    Answers after the deadline are refused. Two queries: the locked attempt and one upsert."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        attempt = Attempt.objects.select_for_update().get(pk=attempt_id, user=user)
+        if attempt.status != AttemptStatus.IN_PROGRESS:
+            raise ExamError(ATTEMPT_CLOSED)
+        if _is_late(attempt, now):
+            raise ExamError(TIME_UP)
+        entry = _entry(attempt, question_id)
+        value = _clean_response(entry, response)
+        answer = Answer(
+            attempt=attempt, question_id=question_id, version_id=entry.get("v"), response=value, saved_at=now
+        )
+        Answer.objects.bulk_create(
+            [answer],
+            update_conflicts=True,
+            unique_fields=["attempt", "question"],
+            update_fields=["response", "version", "saved_at"],
+        )
     return answer
 
 
-@transaction.atomic
-def attempt_submit(*, attempt_id: int, user, answers: dict[int, int | None] | None = None) -> Attempt:
-    """Hand in a sitting (交卷) and grade it. Submitting twice grades once.
+def answer_feedback(*, attempt: Attempt, question_id: int, response) -> dict:
+    """Practice mode (练习): whether the answer is right, the right answer and the explanation."""
+    entry = _entry(attempt, question_id)
+    version = QuestionVersion.objects.get(pk=entry["v"])
+    score = grading.score_answer(version_to_grading(version.data), _clean_response(entry, response))
+    right = [o["id"] for o in version.data["options"] if o["correct"]]
+    return {
+        "correct": score.correct,
+        "right_options": right,
+        "accepted": version.data.get("answers", []),
+        "explanation": version.data.get("explanation", ""),
+    }
 
-    Answers sent with the submission are saved first; answers saved earlier are kept. A pass
-    completes the exam's lesson in its module; ``attempt_graded`` is sent after commit.
-    """
-    attempt = Attempt.objects.select_for_update().select_related("exam").get(pk=attempt_id, user=user)
-    if attempt.status != AttemptStatus.IN_PROGRESS:
-        return attempt
-    for question_id, choice_id in (answers or {}).items():
-        _check_answer(attempt, question_id, choice_id)
-        Answer.objects.update_or_create(
-            attempt=attempt, question_id=question_id, defaults={"choice_id": choice_id}
-        )
-    question_ids = [e["q"] for e in attempt.paper]
-    correct: dict[int, set[int]] = {qid: set() for qid in question_ids}
-    for qid, cid in Choice.objects.filter(question_id__in=question_ids, is_correct=True).values_list(
-        "question_id", "pk"
-    ):
-        correct[qid].add(cid)
-    given = {a.question_id: a for a in attempt.answers.all()}
-    verdicts = []
-    for qid in question_ids:
-        answer = given.get(qid)
-        ok = single_choice_is_correct(chosen=answer.choice_id if answer else None, correct_ids=correct[qid])
-        verdicts.append(ok)
-        if answer is not None and answer.is_correct != ok:
-            answer.is_correct = ok
-            answer.save(update_fields=["is_correct"])
-    result = score_paper(answers_correct=verdicts, pass_mark=attempt.exam.pass_mark)
-    attempt.status = AttemptStatus.SUBMITTED
-    attempt.submitted_at = timezone.now()
-    attempt.score = result.score
+
+# --- grading -----------------------------------------------------------------------------------
+
+
+def _grade(attempt: Attempt, *, now: datetime.datetime) -> grading.Result:
+    versions = QuestionVersion.objects.in_bulk([e["v"] for e in attempt.paper])
+    answers = {a.question_id: a for a in attempt.answers.all()}
+    scores, possible, changed = [], Decimal(0), []
+    for entry in attempt.paper:
+        data = versions[entry["v"]].data
+        question = version_to_grading(data)
+        possible += question.points
+        answer = answers.get(entry["q"])
+        if answer is not None and answer.marked_at is not None:
+            score = grading.Score(awarded=answer.awarded, correct=answer.awarded == question.points)
+        else:
+            score = grading.score_answer(question, answer.response if answer else None)
+            if answer is None and question.qtype == grading.ESSAY:
+                score = grading.Score(awarded=Decimal("0.00"), correct=False)  # nothing to mark
+            if answer is not None and (answer.awarded, answer.is_correct) != (score.awarded, score.correct):
+                answer.awarded, answer.is_correct = score.awarded, score.correct
+                changed.append(answer)
+        scores.append(score)
+    if changed:
+        Answer.objects.bulk_update(changed, ["awarded", "is_correct"])
+    pass_mark = attempt.exam.pass_mark if attempt.exam_id else 0
+    return grading.score_paper(scores=scores, possible=possible, pass_mark=pass_mark)
+
+
+def _finish(attempt: Attempt, result: grading.Result, *, now: datetime.datetime) -> None:
+    """Store the result and follow it: wrong-answer book, points, lesson completion, signal."""
+    attempt.points, attempt.possible, attempt.score = result.awarded, result.possible, result.score
     attempt.passed = result.passed
-    attempt.save(update_fields=["status", "submitted_at", "score", "passed"])
-    if result.passed:
-        lesson_complete(user=user, page=attempt.exam)
+    attempt.status = AttemptStatus.SUBMITTED if result.pending else AttemptStatus.GRADED
+    attempt.save(update_fields=["points", "possible", "score", "passed", "status", "submitted_at"])
+    if result.pending:
+        return
+    verdicts = {e["q"]: s.correct for e, s in zip(attempt.paper, result.per_question, strict=True)}
+    _wrong_book_update(attempt.user, verdicts, now=now)
+    PointsEntry.objects.update_or_create(
+        attempt=attempt,
+        defaults={
+            "user": attempt.user,
+            "points": sum(1 for ok in verdicts.values() if ok),
+            "earned_on": timezone.localdate(now),
+        },
+    )
+    if attempt.exam_id and attempt.exam.mode == ExamMode.FORMAL and result.passed:
+        lesson_complete(user=attempt.user, page=attempt.exam)
     transaction.on_commit(
         partial(
             attempt_graded.send,
             sender=Attempt,
             attempt_id=attempt.pk,
-            user_id=user.pk,
+            user_id=attempt.user_id,
             exam_id=attempt.exam_id,
             passed=result.passed,
         )
     )
+
+
+def _wrong_book_update(user, verdicts: dict[int, bool | None], *, now: datetime.datetime) -> None:
+    wrong = [q for q, ok in verdicts.items() if ok is False]
+    right = [q for q, ok in verdicts.items() if ok is True]
+    existing = set(
+        WrongAnswer.objects.filter(user=user, question_id__in=wrong).values_list("question_id", flat=True)
+    )
+    WrongAnswer.objects.bulk_create(
+        [WrongAnswer(user=user, question_id=q) for q in wrong if q not in existing]
+    )
+    if existing:
+        from django.db.models import F
+
+        WrongAnswer.objects.filter(user=user, question_id__in=existing).update(
+            times_wrong=F("times_wrong") + 1, last_wrong_at=now, mastered_at=None
+        )
+    WrongAnswer.objects.filter(user=user, question_id__in=right, mastered_at__isnull=True).update(
+        mastered_at=now
+    )
+
+
+@transaction.atomic
+def attempt_submit(
+    *, attempt_id: int, user, answers: dict[int, object] | None = None, now: datetime.datetime | None = None
+) -> Attempt:
+    """Hand in a sitting (交卷) and grade it. Submitting twice grades once.
+
+    Answers sent with the submission are saved first unless the deadline has passed; answers
+    saved earlier are kept. Essays wait for a marker; everything else is scored at once. A formal
+    exam passed completes its lesson in the module; ``attempt_graded`` is sent after commit.
+    """
+    now = now or timezone.now()
+    attempt = Attempt.objects.select_for_update().select_related("exam").get(pk=attempt_id, user=user)
+    if attempt.status != AttemptStatus.IN_PROGRESS:
+        return attempt
+    if answers and not _is_late(attempt, now):
+        for question_id, response in answers.items():
+            entry = _entry(attempt, question_id)
+            Answer.objects.update_or_create(
+                attempt=attempt,
+                question_id=question_id,
+                defaults={"response": _clean_response(entry, response), "version_id": entry.get("v")},
+            )
+    attempt.submitted_at = now
+    _finish(attempt, _grade(attempt, now=now), now=now)
     return attempt
+
+
+def attempts_submit_expired(*, now: datetime.datetime | None = None) -> int:
+    """Hand in every sitting whose time is up (超时自动交卷), with the answers saved so far."""
+    now = now or timezone.now()
+    expired = list(
+        Attempt.objects.filter(
+            status=AttemptStatus.IN_PROGRESS, deadline__lt=now - DEADLINE_GRACE
+        ).values_list("pk", "user_id")
+    )
+    from django.contrib.auth import get_user_model
+
+    users = get_user_model().objects.in_bulk([u for _, u in expired])
+    for pk, user_id in expired:
+        attempt_submit(attempt_id=pk, user=users[user_id], now=now)
+    return len(expired)
+
+
+@transaction.atomic
+def answer_mark(*, answer_id: int, marker, awarded: Decimal, comment: str = "", now=None) -> Answer:
+    """Mark an essay answer (阅卷) in a bank the marker owns; when the last answer of an attempt is
+    marked, the attempt's result — and anything that depends on it — follows."""
+    from .selectors import question_banks_for_author
+
+    now = now or timezone.now()
+    answer = Answer.objects.select_for_update().select_related("attempt", "question").get(pk=answer_id)
+    if not question_banks_for_author(user=marker).filter(pk=answer.question.bank_id).exists():
+        raise ExamError(NOT_YOURS_TO_MARK)
+    data = QuestionVersion.objects.get(pk=answer.version_id).data if answer.version_id else None
+    points = Decimal(data["points"]) if data else answer.question.points
+    awarded = Decimal(awarded)
+    if awarded < 0 or awarded > points:
+        raise ExamError(MARK_OUT_OF_RANGE)
+    answer.awarded, answer.is_correct = awarded, awarded == points
+    answer.marked_by, answer.marked_at, answer.marker_comment = marker, now, comment
+    answer.save(update_fields=["awarded", "is_correct", "marked_by", "marked_at", "marker_comment"])
+    attempt = Attempt.objects.select_for_update().select_related("exam").get(pk=answer.attempt_id)
+    if attempt.status != AttemptStatus.IN_PROGRESS:
+        _finish(attempt, _grade(attempt, now=now), now=now)
+    return answer
+
+
+# --- practice like the drills (练兵) -----------------------------------------------------------
+
+
+@transaction.atomic
+def wrong_book_practice_start(*, user, seed: int | None = None) -> Attempt:
+    """A practice sitting drawn from the learner's unmastered wrong answers (错题重练)."""
+    ids = list(
+        WrongAnswer.objects.filter(user=user, mastered_at__isnull=True)
+        .order_by("-times_wrong", "-last_wrong_at")
+        .values_list("question_id", flat=True)[:WRONG_BOOK_QUESTIONS]
+    )
+    if not ids:
+        raise ExamError(NOTHING_TO_PRACTISE)
+    rng = random.Random(seed)
+    return Attempt.objects.create(
+        user=user,
+        kind=Attempt.Kind.WRONG_BOOK,
+        paper=_paper_for_questions(ids, rng=rng, shuffle_options=True),
+    )
+
+
+def daily_practice_start(*, user, today: datetime.date | None = None) -> Attempt:
+    """Today's practice (每日一练): a few questions drawn from the learner's weakest areas, the
+    same all day (the day and the person seed the draw)."""
+    from .selectors import weak_area_ids_for_user
+
+    today = today or timezone.localdate()
+    existing = Attempt.objects.filter(user=user, kind=Attempt.Kind.DAILY, day=today).first()
+    if existing is not None:
+        return existing
+    rng = random.Random(f"{user.pk}-{today.isoformat()}")
+    areas = weak_area_ids_for_user(user=user)
+    pool = list(
+        Question.objects.filter(bank__area_id__in=areas).exclude(qtype="essay").values_list("pk", flat=True)
+    )
+    if len(pool) < DAILY_QUESTIONS:
+        pool = list(Question.objects.exclude(qtype="essay").values_list("pk", flat=True))
+    ids = rng.sample(pool, min(DAILY_QUESTIONS, len(pool)))
+    if not ids:
+        raise ExamError(NO_QUESTIONS)
+    try:
+        with transaction.atomic():
+            return Attempt.objects.create(
+                user=user,
+                kind=Attempt.Kind.DAILY,
+                day=today,
+                paper=_paper_for_questions(ids, rng=rng, shuffle_options=True),
+            )
+    except IntegrityError:
+        return Attempt.objects.get(user=user, kind=Attempt.Kind.DAILY, day=today)

@@ -58,11 +58,11 @@ def test_answer_save_is_idempotent_and_keeps_the_latest_choice(setup):
     user, exam, _ = setup
     attempt = attempt_start(user=user, exam=exam)
     entry = attempt.paper[0]
-    answer_save(attempt_id=attempt.pk, user=user, question_id=entry["q"], choice_id=entry["c"][0])
-    answer_save(attempt_id=attempt.pk, user=user, question_id=entry["q"], choice_id=entry["c"][0])
-    answer_save(attempt_id=attempt.pk, user=user, question_id=entry["q"], choice_id=entry["c"][1])
+    answer_save(attempt_id=attempt.pk, user=user, question_id=entry["q"], response=entry["c"][0])
+    answer_save(attempt_id=attempt.pk, user=user, question_id=entry["q"], response=entry["c"][0])
+    answer_save(attempt_id=attempt.pk, user=user, question_id=entry["q"], response=entry["c"][1])
     assert Answer.objects.filter(attempt=attempt).count() == 1
-    assert Answer.objects.get(attempt=attempt).choice_id == entry["c"][1]
+    assert Answer.objects.get(attempt=attempt).response == entry["c"][1]
 
 
 def test_answer_save_rejects_question_not_on_paper_and_foreign_option(setup):
@@ -70,9 +70,9 @@ def test_answer_save_rejects_question_not_on_paper_and_foreign_option(setup):
     attempt = attempt_start(user=user, exam=exam)
     first, second = attempt.paper[0], attempt.paper[1]
     with pytest.raises(ExamError):
-        answer_save(attempt_id=attempt.pk, user=user, question_id=999999, choice_id=None)
+        answer_save(attempt_id=attempt.pk, user=user, question_id=999999, response=None)
     with pytest.raises(ExamError):
-        answer_save(attempt_id=attempt.pk, user=user, question_id=first["q"], choice_id=second["c"][0])
+        answer_save(attempt_id=attempt.pk, user=user, question_id=first["q"], response=second["c"][0])
 
 
 def test_answer_save_refuses_another_persons_attempt(setup, people):
@@ -83,7 +83,7 @@ def test_answer_save_refuses_another_persons_attempt(setup, people):
             attempt_id=attempt.pk,
             user=people["west_learner"].user,
             question_id=attempt.paper[0]["q"],
-            choice_id=attempt.paper[0]["c"][0],
+            response=attempt.paper[0]["c"][0],
         )
 
 
@@ -92,9 +92,9 @@ def test_attempt_submit_grades_saved_answers_and_counts_once(setup):
     attempt = attempt_start(user=user, exam=exam)
     right = factories.correct_answers(attempt)
     for entry in attempt.paper[:3]:
-        answer_save(attempt_id=attempt.pk, user=user, question_id=entry["q"], choice_id=right[entry["q"]])
+        answer_save(attempt_id=attempt.pk, user=user, question_id=entry["q"], response=right[entry["q"]])
     done = attempt_submit(attempt_id=attempt.pk, user=user)
-    assert done.status == AttemptStatus.SUBMITTED
+    assert done.status == AttemptStatus.GRADED
     assert str(done.score) == "60.00" and done.passed
     submitted_at = done.submitted_at
     # A second submission (double click, second tab) changes nothing.
@@ -108,7 +108,7 @@ def test_answer_save_refused_after_submit(setup):
     attempt = attempt_start(user=user, exam=exam)
     attempt_submit(attempt_id=attempt.pk, user=user)
     with pytest.raises(ExamError):
-        answer_save(attempt_id=attempt.pk, user=user, question_id=attempt.paper[0]["q"], choice_id=None)
+        answer_save(attempt_id=attempt.pk, user=user, question_id=attempt.paper[0]["q"], response=None)
 
 
 def test_passing_completes_the_exam_lesson_failing_does_not(setup):

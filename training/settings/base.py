@@ -260,6 +260,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "training.competency.tasks.certifications_expire_task",
         "schedule": crontab(minute=30, hour=1),
     },
+    # every minute: hand in sittings whose time is up, with the answers saved so far.
+    "attempts-submit-expired": {
+        "task": "exams.tasks.attempts_submit_expired_task",
+        "schedule": crontab(minute="*"),
+    },
     # every 2 minutes: process videos uploaded in the admin and still waiting.
     "videos-process-pending": {
         "task": "courses.tasks.videos_queue_pending_task",
