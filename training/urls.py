@@ -7,6 +7,7 @@ from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
+from exams.api import api as exams_api
 from training.media import serve_media
 from training.org.views import healthz
 
@@ -18,6 +19,7 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/setlang/", set_language, name="set_language"),
     path("exams/", include("exams.urls")),
+    path("api/v1/", exams_api.urls),
     path("", include("courses.urls")),
     path("", include("training.competency.urls")),
 ]

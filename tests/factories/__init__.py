@@ -175,3 +175,34 @@ def screenshot_path(name: str):
     folder = Path(settings.BASE_DIR) / "var" / "screenshots"
     folder.mkdir(parents=True, exist_ok=True)
     return folder / name
+
+
+def typed_question(
+    bank: QuestionBank,
+    qtype: str,
+    *,
+    stem: str = "",
+    points: int = 1,
+    difficulty: int = 1,
+    correct=(0,),
+    answers=(),
+) -> Question:
+    """A question of any type; true/false gets the options 正确/错误."""
+    q = Question.objects.create(
+        bank=bank,
+        qtype=qtype,
+        stem=stem or f"{qtype}：社保卡补换需要什么？",
+        points=points,
+        difficulty=difficulty,
+        answers=list(answers),
+        explanation="依据《社会保障卡管理办法》。",
+    )
+    texts = {
+        "true_false": ["正确", "错误"],
+        "single": ["身份证", "户口本", "结婚证", "房产证"],
+        "multiple": ["身份证", "照片", "申请表", "房产证"],
+    }.get(qtype, [])
+    Choice.objects.bulk_create(
+        Choice(question=q, text=t, is_correct=i in correct, sort_order=i) for i, t in enumerate(texts)
+    )
+    return q

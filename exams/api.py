@@ -1,0 +1,187 @@
+"""JSON API of exam sittings (/api/v1/): start, save an answer, submit, read the result.
+
+Session authentication with CSRF, as the site's own pages; a learner reaches only their own
+attempts (another person's attempt answers 404).
+"""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+
+from django.shortcuts import get_object_or_404
+
+from ninja import NinjaAPI, Schema, Status
+from ninja.security import django_auth
+
+from courses.models import ModulePage
+from courses.selectors import module_locked_for_user
+
+from .choices import AttemptStatus
+from .models import Attempt, ExamPage
+from .selectors import answers_revealed, paper_for_attempt
+from .services import ExamError, answer_save, attempt_start, attempt_submit
+
+api = NinjaAPI(
+    title="Station Academy API",
+    version="1",
+    urls_namespace="api-v1",
+    auth=django_auth,
+    docs_url=None,  # the interactive docs page loads assets from a CDN; the OpenAPI document stays
+)
+
+
+class StartIn(Schema):
+    exam_id: int
+
+
+class OptionOut(Schema):
+    id: int
+    text: str
+
+
+class QuestionOut(Schema):
+    id: int
+    number: int
+    type: str
+    stem: str
+    points: Decimal
+    options: list[OptionOut]
+    response: int | list[int] | str | None = None
+
+
+class AttemptOut(Schema):
+    id: int
+    exam_id: int | None
+    status: str
+    deadline: datetime.datetime | None
+    questions: list[QuestionOut]
+
+
+class AnswerIn(Schema):
+    response: int | list[int] | str | None = None
+
+
+class SavedOut(Schema):
+    saved: bool
+    question_id: int
+    saved_at: datetime.datetime
+
+
+class ItemResultOut(Schema):
+    id: int
+    awarded: Decimal | None
+    correct: bool | None
+    right_options: list[int] | None = None
+    explanation: str | None = None
+
+
+class ResultOut(Schema):
+    id: int
+    status: str
+    score: Decimal | None
+    passed: bool | None
+    points: Decimal | None
+    possible: Decimal | None
+    items: list[ItemResultOut]
+
+
+class ErrorOut(Schema):
+    detail: str
+
+
+def _attempt_out(attempt: Attempt) -> AttemptOut:
+    return AttemptOut(
+        id=attempt.pk,
+        exam_id=attempt.exam_id,
+        status=attempt.status,
+        deadline=attempt.deadline,
+        questions=[
+            QuestionOut(
+                id=item.question_id,
+                number=item.number,
+                type=item.qtype,
+                stem=item.stem,
+                points=item.points,
+                options=[OptionOut(id=o.id, text=o.text) for o in item.options],
+                response=item.response,
+            )
+            for item in paper_for_attempt(attempt=attempt)
+        ],
+    )
+
+
+def _result_out(attempt: Attempt) -> ResultOut:
+    revealed = attempt.status != AttemptStatus.IN_PROGRESS and answers_revealed(attempt=attempt)
+    items = []
+    if attempt.status != AttemptStatus.IN_PROGRESS:
+        for item in paper_for_attempt(attempt=attempt):
+            items.append(
+                ItemResultOut(
+                    id=item.question_id,
+                    awarded=item.awarded,
+                    correct=item.is_correct,
+                    right_options=[o.id for o in item.options if o.correct] if revealed else None,
+                    explanation=item.explanation if revealed else None,
+                )
+            )
+    return ResultOut(
+        id=attempt.pk,
+        status=attempt.status,
+        score=attempt.score,
+        passed=attempt.passed,
+        points=attempt.points,
+        possible=attempt.possible,
+        items=items,
+    )
+
+
+@api.post("/attempts", response={200: AttemptOut, 404: ErrorOut, 409: ErrorOut}, tags=["exams"])
+def start_attempt(request, payload: StartIn):
+    """Start a sitting of an exam, or resume the open one."""
+    exam = get_object_or_404(ExamPage.objects.live(), pk=payload.exam_id)
+    module = ModulePage.objects.filter(path=exam.path[: -ExamPage.steplen]).first()
+    if module is not None and module_locked_for_user(module=module, user=request.user):
+        return Status(409, {"detail": "locked"})
+    try:
+        attempt = attempt_start(user=request.user, exam=exam)
+    except ExamError as error:
+        return Status(409, {"detail": str(error)})
+    return Status(200, _attempt_out(attempt))
+
+
+@api.put(
+    "/attempts/{attempt_id}/answers/{question_id}",
+    response={200: SavedOut, 404: ErrorOut, 409: ErrorOut},
+    tags=["exams"],
+)
+def save_answer(request, attempt_id: int, question_id: int, payload: AnswerIn):
+    """Save one answer (idempotent: the same answer again changes nothing; the last one counts)."""
+    try:
+        answer = answer_save(
+            attempt_id=attempt_id, user=request.user, question_id=question_id, response=payload.response
+        )
+    except Attempt.DoesNotExist:
+        return Status(404, {"detail": "not found"})
+    except ExamError as error:
+        return Status(409, {"detail": str(error)})
+    return Status(200, SavedOut(saved=True, question_id=question_id, saved_at=answer.saved_at))
+
+
+@api.post("/attempts/{attempt_id}/submit", response={200: ResultOut, 404: ErrorOut}, tags=["exams"])
+def submit_attempt(request, attempt_id: int):
+    """Hand in (twice counts once) and return the result."""
+    try:
+        attempt = attempt_submit(attempt_id=attempt_id, user=request.user)
+    except Attempt.DoesNotExist:
+        return Status(404, {"detail": "not found"})
+    return Status(200, _result_out(attempt))
+
+
+@api.get("/attempts/{attempt_id}", response={200: ResultOut, 404: ErrorOut}, tags=["exams"])
+def read_result(request, attempt_id: int):
+    """The result of one of your own attempts (the right answers only when the exam reveals them)."""
+    attempt = Attempt.objects.filter(pk=attempt_id, user=request.user).select_related("exam").first()
+    if attempt is None:
+        return Status(404, {"detail": "not found"})
+    return Status(200, _result_out(attempt))
