@@ -334,7 +334,8 @@ def _finish(attempt: Attempt, result: grading.Result, *, now: datetime.datetime)
             "earned_on": timezone.localdate(now),
         },
     )
-    if attempt.exam_id and attempt.exam.mode == ExamMode.FORMAL and result.passed:
+    if attempt.exam_id and (result.passed or attempt.exam.mode != ExamMode.FORMAL):
+        # A formal exam completes its lesson by a pass; practice and mock exams by being handed in.
         lesson_complete(user=attempt.user, page=attempt.exam)
     transaction.on_commit(
         partial(

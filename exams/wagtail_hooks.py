@@ -109,3 +109,103 @@ class ExamsMenuGroup(SnippetViewSetGroup):
 
 
 register_snippet(ExamsMenuGroup)
+
+
+# --- import and export in the admin ----------------------------------------------------------
+
+from django import forms  # noqa: E402
+from django.http import HttpResponse  # noqa: E402
+from django.shortcuts import get_object_or_404, render  # noqa: E402
+from django.urls import path, reverse  # noqa: E402
+
+from wagtail import hooks  # noqa: E402
+from wagtail.admin.menu import MenuItem  # noqa: E402
+
+from .bank_io import questions_export, questions_import  # noqa: E402
+from .formats import xlsx as xlsx_format  # noqa: E402
+from .formats.model import ImportFailed  # noqa: E402
+
+CONTENT_TYPES = {
+    "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx"),
+    "gift": ("text/plain; charset=utf-8", "gift.txt"),
+    "aiken": ("text/plain; charset=utf-8", "aiken.txt"),
+    "moodlexml": ("application/xml; charset=utf-8", "xml"),
+}
+
+
+class ImportForm(forms.Form):
+    bank = forms.ModelChoiceField(queryset=QuestionBank.objects.none(), label=_("Question bank"))
+    file = forms.FileField(label=_("File"))
+    fmt = forms.ChoiceField(
+        label=_("Format"),
+        required=False,
+        choices=[
+            ("", _("From the file name")),
+            ("xlsx", "Excel"),
+            ("gift", "GIFT"),
+            ("aiken", "Aiken"),
+            ("moodlexml", "Moodle XML"),
+        ],
+    )
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["bank"].queryset = question_banks_for_author(user=user)
+
+
+def import_view(request):
+    """Upload a file of questions into one of your banks; any problem: nothing imported, every
+    problem listed by row or line and column."""
+    form = ImportForm(request.POST or None, request.FILES or None, user=request.user)
+    issues, created = [], None
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            created = questions_import(
+                bank=form.cleaned_data["bank"],
+                data=upload.read(),
+                filename=upload.name,
+                fmt=form.cleaned_data["fmt"] or None,
+            )
+        except ImportFailed as failed:
+            issues = [str(issue) for issue in failed.issues]
+    banks = form.fields["bank"].queryset.select_related("area")
+    return render(
+        request,
+        "exams/admin/import.html",
+        {"form": form, "issues": issues, "created": created, "banks": banks, "formats": CONTENT_TYPES},
+    )
+
+
+def template_view(request):
+    response = HttpResponse(xlsx_format.template(), content_type=CONTENT_TYPES["xlsx"][0])
+    response["Content-Disposition"] = 'attachment; filename="question-template.xlsx"'
+    return response
+
+
+def export_view(request, bank_id: int, fmt: str):
+    bank = get_object_or_404(question_banks_for_author(user=request.user), pk=bank_id)
+    if fmt not in CONTENT_TYPES:
+        raise Http404
+    try:
+        data = questions_export(bank=bank, fmt=fmt)
+    except ValueError as error:
+        return HttpResponse(str(error), status=409, content_type="text/plain; charset=utf-8")
+    content_type, suffix = CONTENT_TYPES[fmt]
+    response = HttpResponse(data, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="bank-{bank.pk}.{suffix}"'
+    return response
+
+
+@hooks.register("register_admin_urls")
+def register_import_urls():
+    return [
+        path("question-import/", import_view, name="question_import"),
+        path("question-import/template.xlsx", template_view, name="question_import_template"),
+        path("question-export/<int:bank_id>/<str:fmt>/", export_view, name="question_export"),
+    ]
+
+
+@hooks.register("register_admin_menu_item")
+def register_import_menu_item():
+    return MenuItem(_("Import questions"), reverse("question_import"), icon_name="upload", order=215)

@@ -45,6 +45,7 @@ def test_learner_passes_exam_and_manager_sees_certificate(
         "document.querySelectorAll('.saved').length === "
         "[...document.querySelectorAll('.saved')].filter(e => e.textContent === '✓').length"
     )
+    page.once("dialog", lambda dialog: dialog.accept())  # "确定交卷吗？"
     page.click("text=交卷")
     assert page.is_visible("text=您的得分：100.00%")
 
