@@ -96,6 +96,12 @@ def test_seed_demo_builds_a_realistic_city_and_a_second_run_changes_nothing(sett
     assert any(p.ends_at < now and p.recording_id for p in live)
     assert any(p.starts_at > now for p in live)
 
+    # drills (issue 4): points spread over stations, a wrong-answer book for the demo learner
+    from exams.models import PointsEntry, WrongAnswer
+
+    assert PointsEntry.objects.values("user").distinct().count() >= 60
+    assert WrongAnswer.objects.filter(user__username="demo_learner").exists()
+
 
 def test_seed_demo_content_is_about_the_real_business():
     call_command("seed_demo")

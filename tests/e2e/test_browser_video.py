@@ -59,9 +59,21 @@ def test_playing_the_video_completes_the_lesson_seeking_does_not(live_server, pe
 def test_lesson_and_matrix_fit_a_360px_phone(live_server, people, browser_page):
     page, base = browser_page, live_server.url
     mod = factories.module(lessons=1)
+    exam = factories.exam_of(mod)
+    from exams.services import attempt_start
+
+    attempt_start(user=people["learner"].user, exam=exam)  # the paper, not the intro
     page.set_viewport_size({"width": 360, "height": 740})
     log_in(page, base, people["learner"].user.username)
-    for url in ("/", mod.url, factories.lessons_of(mod)[0].url, "/search/?q=失业保险金", "/me/certificates/"):
+    for url in (
+        "/",
+        mod.url,
+        factories.lessons_of(mod)[0].url,
+        exam.url,
+        "/exams/drills/",
+        "/search/?q=失业保险金",
+        "/me/certificates/",
+    ):
         page.goto(f"{base}{url}")
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= 360, (url, width)

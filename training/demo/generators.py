@@ -519,8 +519,39 @@ def seed_demo_progress(rng: random.Random) -> Iterator[str]:
     yield "demo progress: ready"
 
 
+def seed_drills(rng: random.Random) -> Iterator[str]:
+    """练兵 in the last days: about a third of the staff did a daily practice, each with their own
+    share of right answers, so stations and districts have points per head to compare, and the
+    demo learner has a wrong-answer book. Each person and day is drawn once: idempotent."""
+    from exams.models import Attempt
+    from exams.services import attempt_submit, daily_practice_start
+
+    today = timezone.localdate()
+    done = 0
+    people = list(Staff.objects.select_related("user").order_by("pk"))
+    for person in people:
+        own = random.Random(f"{SEED}-drill-{person.user.username}")
+        if person.user.username != "demo_learner" and own.random() > 0.35:
+            continue
+        skill = 0.25 if person.user.username == "demo_learner" else own.uniform(0.3, 0.95)
+        for days_ago in (3, 1):
+            day = today - datetime.timedelta(days=days_ago)
+            if Attempt.objects.filter(user=person.user, kind=Attempt.Kind.DAILY, day=day).exists():
+                continue
+            attempt = daily_practice_start(user=person.user, today=day)
+            right = dict(
+                Choice.objects.filter(
+                    question_id__in=[e["q"] for e in attempt.paper], is_correct=True
+                ).values_list("question_id", "pk")
+            )
+            answers = {q: c for q, c in right.items() if own.random() < skill}
+            attempt_submit(attempt_id=attempt.pk, user=person.user, answers=answers)
+            done += 1
+    yield f"drills: {done} daily practices handed in"
+
+
 def seed_all() -> Iterator[str]:
-    generators = (seed_org, seed_staff, seed_content, seed_certifications, seed_demo_progress)
+    generators = (seed_org, seed_staff, seed_content, seed_certifications, seed_demo_progress, seed_drills)
     for offset, generator in enumerate(generators):
         # Each generator draws from its own stream, so a change in one leaves the others alone.
         yield from generator(random.Random(SEED + offset))
