@@ -41,3 +41,6 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": "WARNING"},
 }
+
+# WhiteNoise warns on every request when STATIC_ROOT is missing, as on a fresh checkout.
+(VAR_DIR / "static").mkdir(parents=True, exist_ok=True)
