@@ -380,7 +380,9 @@ def attempt_submit(
     exam passed completes its lesson in the module; ``attempt_graded`` is sent after commit.
     """
     now = now or timezone.now()
-    attempt = Attempt.objects.select_for_update().select_related("exam").get(pk=attempt_id, user=user)
+    attempt = (
+        Attempt.objects.select_for_update(of=("self",)).select_related("exam").get(pk=attempt_id, user=user)
+    )
     if attempt.status != AttemptStatus.IN_PROGRESS:
         return attempt
     if answers and not _is_late(attempt, now):
@@ -419,7 +421,9 @@ def answer_mark(*, answer_id: int, marker, awarded: Decimal, comment: str = "", 
     from .selectors import question_banks_for_author
 
     now = now or timezone.now()
-    answer = Answer.objects.select_for_update().select_related("attempt", "question").get(pk=answer_id)
+    answer = (
+        Answer.objects.select_for_update(of=("self",)).select_related("attempt", "question").get(pk=answer_id)
+    )
     if not question_banks_for_author(user=marker).filter(pk=answer.question.bank_id).exists():
         raise ExamError(NOT_YOURS_TO_MARK)
     data = QuestionVersion.objects.get(pk=answer.version_id).data if answer.version_id else None
@@ -430,7 +434,7 @@ def answer_mark(*, answer_id: int, marker, awarded: Decimal, comment: str = "", 
     answer.awarded, answer.is_correct = awarded, awarded == points
     answer.marked_by, answer.marked_at, answer.marker_comment = marker, now, comment
     answer.save(update_fields=["awarded", "is_correct", "marked_by", "marked_at", "marker_comment"])
-    attempt = Attempt.objects.select_for_update().select_related("exam").get(pk=answer.attempt_id)
+    attempt = Attempt.objects.select_for_update(of=("self",)).select_related("exam").get(pk=answer.attempt_id)
     if attempt.status != AttemptStatus.IN_PROGRESS:
         _finish(attempt, _grade(attempt, now=now), now=now)
     return answer
