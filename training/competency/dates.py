@@ -22,3 +22,30 @@ def status_on(*, expires_on: datetime.date, revoked: bool, today: datetime.date,
     if (expires_on - today).days <= expiring_days:
         return "expiring"
     return "valid"
+
+
+def renewal_opens_on(*, expires_on: datetime.date, window_days: int) -> datetime.date:
+    """The first day a certification can be renewed (续证窗口)."""
+    return expires_on - datetime.timedelta(days=window_days)
+
+
+def renewed_expiry(
+    *, expires_on: datetime.date, renewed_on: datetime.date, validity_years: int
+) -> datetime.date:
+    """Renewing inside the window (or on the expiry day) extends from the old expiry date, so
+    renewing early loses nothing; renewing after it lapsed extends from the renewal date."""
+    base = expires_on if renewed_on <= expires_on else renewed_on
+    return add_years(base, validity_years)
+
+
+def mask_name(name: str) -> str:
+    """张*明 for 张小明, 李* for 李四, 欧阳** for 欧阳娜娜: the first and last character stay for
+    three or more characters, a compound surname keeps its two characters."""
+    name = (name or "").strip()
+    if len(name) <= 1:
+        return name
+    if len(name) == 2:
+        return name[0] + "*"
+    if len(name) == 4:
+        return name[:2] + "**"
+    return name[0] + "*" * (len(name) - 2) + name[-1]

@@ -1,3 +1,5 @@
+import secrets
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -18,6 +20,10 @@ class CertificationSource(models.TextChoices):
     MANUAL = "manual", _("Issued by hand")
 
 
+def _verify_token() -> str:
+    return secrets.token_urlsafe(16)
+
+
 class Certification(models.Model):
     """A certification (资格证书): one person holds one area at one level until it expires."""
 
@@ -34,6 +40,9 @@ class Certification(models.Model):
         _("source"), max_length=16, choices=CertificationSource.choices, default=CertificationSource.RULE
     )
     module_id = models.IntegerField(_("module"), null=True, blank=True)
+    # Public verification (证书核验): 128 random bits, so tokens can be neither guessed nor counted.
+    verify_token = models.CharField(max_length=32, unique=True, default=_verify_token, editable=False)
+    last_renewed_on = models.DateField(_("last renewed on"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -54,7 +63,10 @@ class CertificationEvent(models.Model):
 
     class Type(models.TextChoices):
         ISSUED = "issued", _("Issued")
+        RENEWED = "renewed", _("Renewed")
+        EXPIRING = "expiring", _("Renewal window opened")
         EXPIRED = "expired", _("Expired")
+        REVOKED = "revoked", _("Revoked")
 
     certification = models.ForeignKey(Certification, on_delete=models.CASCADE, related_name="events")
     type = models.CharField(max_length=16, choices=Type.choices)
@@ -62,6 +74,7 @@ class CertificationEvent(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     reason = models.TextField(blank=True)
+    data = models.JSONField(default=dict, blank=True)  # e.g. the expiry before and after a renewal
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -69,3 +82,26 @@ class CertificationEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.certification_id} · {self.type}"
+
+
+class CertificationRule(models.Model):
+    """What a certification of one area and level needs, and how long it lasts (认证规则).
+
+    Without a rule, completing a module of that area and level earns it, valid for the years in
+    the competency settings.
+    """
+
+    area = models.ForeignKey(BusinessArea, on_delete=models.CASCADE, related_name="certification_rules")
+    level = models.CharField(_("level"), max_length=16, choices=Level.choices)
+    validity_years = models.PositiveSmallIntegerField(_("validity in years"), default=3)
+    renewal_window_days = models.PositiveSmallIntegerField(
+        _("renewal window in days"), default=90, help_text=_("Renewal opens this many days before expiry.")
+    )
+
+    class Meta:
+        verbose_name = _("certification rule")
+        verbose_name_plural = _("certification rules")
+        constraints = [models.UniqueConstraint(fields=["area", "level"], name="one_rule_per_area_level")]
+
+    def __str__(self) -> str:
+        return f"{self.area} · {self.get_level_display()}"

@@ -72,13 +72,13 @@ class Matrix:
     page: PaginatorPage
 
 
-def competency_matrix_for_unit(*, unit: OrgUnit, page_number: int | str = 1) -> Matrix:
+def competency_matrix_for_unit(*, unit: OrgUnit, page_number: int | str = 1, settings=None) -> Matrix:
     """Staff of the subtree × business areas: in each cell the highest level held, with status.
 
     Expired certifications are shown as expired when nothing better is held; revoked ones are
     not shown. Four queries: areas, staff count, one page of staff, their certifications.
     """
-    settings = competency_settings()
+    settings = settings or competency_settings()
     today = timezone.localdate()
     areas = list(BusinessArea.objects.all())
     staff_qs = (
@@ -158,13 +158,13 @@ class CoverageReport:
         return round(100 * self.covered_total / self.offered_total) if self.offered_total else 100
 
 
-def coverage_for_unit(*, unit: OrgUnit, page_number: int | str = 1) -> CoverageReport:
+def coverage_for_unit(*, unit: OrgUnit, page_number: int | str = 1, settings=None) -> CoverageReport:
     """Coverage (业务覆盖) of every station in the subtree: an area it offers is covered when at
     least K of its own staff hold a valid certification in it (K from the competency settings).
 
     Totals are over the whole subtree; the station rows are paginated. Seven queries.
     """
-    settings = competency_settings()
+    settings = settings or competency_settings()
     k = settings.coverage_min_holders
     offered = list(
         OrgUnit.areas.through.objects.filter(orgunit__path__startswith=unit.path).values_list(
@@ -213,4 +213,123 @@ def coverage_for_unit(*, unit: OrgUnit, page_number: int | str = 1) -> CoverageR
         min_holders=k,
         offered_total=len(offered),
         covered_total=covered_total,
+    )
+
+
+# --- 一专多能 -----------------------------------------------------------------------------------
+
+
+@dataclass
+class SkillCounts:
+    staff: int = 0
+    specialists: int = 0  # 一专: a valid advanced certification in at least one area
+    multi_skilled: int = 0  # 多能: valid certifications in at least N areas
+    both: int = 0  # 一专多能
+
+    def share(self, part: int) -> int:
+        return round(100 * part / self.staff) if self.staff else 0
+
+    @property
+    def specialist_share(self) -> int:
+        return self.share(self.specialists)
+
+    @property
+    def multi_share(self) -> int:
+        return self.share(self.multi_skilled)
+
+    @property
+    def both_share(self) -> int:
+        return self.share(self.both)
+
+
+@dataclass
+class MultiSkillReport:
+    min_areas: int
+    total: SkillCounts
+    urban: SkillCounts
+    rural: SkillCounts
+    children: list[tuple[OrgUnit, SkillCounts]]
+
+
+def _person_skills(certs: list[tuple[int, int, str]], min_areas: int) -> dict[int, tuple[bool, bool]]:
+    areas: dict[int, set[int]] = defaultdict(set)
+    advanced: set[int] = set()
+    for staff_id, area_id, level in certs:
+        areas[staff_id].add(area_id)
+        if level == "advanced":
+            advanced.add(staff_id)
+    return {s: (s in advanced, len(areas[s]) >= min_areas) for s in set(areas) | advanced}
+
+
+def multi_skill_for_unit(
+    *, unit: OrgUnit, children: list[OrgUnit] | None = None, settings=None
+) -> MultiSkillReport:
+    """The 一专多能 measure for a subtree: shares of specialists, multi-skilled and both, for the
+    whole subtree, urban against rural, and for each unit directly below. Two queries when the
+    children and settings are given."""
+    n = (settings or competency_settings()).multi_skill_min_areas
+    children = list(unit.get_children()) if children is None else children
+    staff = list(staff_list_in_subtree(unit=unit).values_list("pk", "org_unit__path", "org_unit__is_rural"))
+    certs = list(
+        Certification.objects.filter(
+            valid_certifications_q(), staff__org_unit__path__startswith=unit.path, staff__is_active=True
+        ).values_list("staff_id", "area_id", "level")
+    )
+    skills = _person_skills(certs, n)
+    total, urban, rural = SkillCounts(), SkillCounts(), SkillCounts()
+    by_child = {c.path: SkillCounts() for c in children}
+    step = len(unit.path) + OrgUnit.steplen
+    for staff_id, path, is_rural in staff:
+        special, multi = skills.get(staff_id, (False, False))
+        buckets = [total, rural if is_rural else urban]
+        if path[:step] in by_child:
+            buckets.append(by_child[path[:step]])
+        for bucket in buckets:
+            bucket.staff += 1
+            bucket.specialists += special
+            bucket.multi_skilled += multi
+            bucket.both += special and multi
+    return MultiSkillReport(
+        min_areas=n, total=total, urban=urban, rural=rural, children=[(c, by_child[c.path]) for c in children]
+    )
+
+
+@dataclass
+class PersonCard:
+    held: list[Certification]
+    expiring: list[Certification]
+    is_specialist: bool
+    is_multi_skilled: bool
+    min_areas: int
+    missing_offered: list[BusinessArea]  # areas the person's station offers that they do not hold
+
+
+def person_card_for_user(*, user) -> PersonCard | None:
+    """A person's own card (个人能力卡): what they hold, what expires soon, and which areas their
+    station offers that they could take next."""
+    from training.org.selectors import staff_for_user
+
+    staff = staff_for_user(user)
+    if staff is None:
+        return None
+    settings = competency_settings()
+    today = timezone.localdate()
+    held = list(
+        Certification.objects.filter(valid_certifications_q(), staff=staff)
+        .select_related("area")
+        .order_by("area__sort_order")
+    )
+    for cert in held:
+        cert.display_status = certification_display_status(
+            cert, today=today, expiring_days=settings.expiring_days
+        )
+    held_areas = {c.area_id for c in held}
+    offered = list(staff.org_unit.areas.order_by("sort_order"))
+    return PersonCard(
+        held=held,
+        expiring=[c for c in held if c.display_status == "expiring"],
+        is_specialist=any(c.level == "advanced" for c in held),
+        is_multi_skilled=len(held_areas) >= settings.multi_skill_min_areas,
+        min_areas=settings.multi_skill_min_areas,
+        missing_offered=[a for a in offered if a.pk not in held_areas],
     )

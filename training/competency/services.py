@@ -7,6 +7,7 @@ import uuid
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from courses.models import ModulePage
 from courses.selectors import module_is_completed_by
@@ -14,9 +15,15 @@ from training.org.choices import LEVEL_RANK
 from training.org.models import BusinessArea, Staff
 from training.org.selectors import competency_settings
 
-from .dates import add_years
+from .dates import add_years, renewal_opens_on, renewed_expiry
 from .events import event_certification_issued, event_certifications_expired
-from .models import Certification, CertificationSource, CertificationStatus
+from .models import (
+    Certification,
+    CertificationEvent,
+    CertificationRule,
+    CertificationSource,
+    CertificationStatus,
+)
 
 
 def _certificate_number(cert: Certification, area: BusinessArea) -> str:
@@ -36,22 +43,127 @@ def certification_issue(
     actor=None,
     reason: str = "",
 ) -> Certification:
-    """Issue a certification (颁发证书) valid for the configured number of years from ``issued_on``."""
-    settings = competency_settings()
+    """Issue a certification (颁发证书) valid from ``issued_on`` for the years of its rule (or the
+    competency settings' default)."""
     issued_on = issued_on or timezone.localdate()
+    validity, _ = rule_terms(area_id=area.pk, level=level)
     cert = Certification.objects.create(
         staff=staff,
         area=area,
         level=level,
         number=uuid.uuid4().hex[:32],
         issued_on=issued_on,
-        expires_on=add_years(issued_on, settings.validity_years),
+        expires_on=add_years(issued_on, validity),
         source=source,
         module_id=module_id,
     )
     cert.number = _certificate_number(cert, area)
     cert.save(update_fields=["number"])
     event_certification_issued(certification=cert, actor=actor, reason=reason)
+    return cert
+
+
+def rule_terms(*, area_id: int, level: str) -> tuple[int, int]:
+    """Validity in years and renewal window in days of an area and level (认证规则), falling back
+    to the competency settings."""
+    rule = CertificationRule.objects.filter(area_id=area_id, level=level).first()
+    if rule is not None:
+        return rule.validity_years, rule.renewal_window_days
+    settings = competency_settings()
+    return settings.validity_years, settings.expiring_days
+
+
+MANUAL_NEEDS_REASON = _("Issuing or revoking by hand needs a reason.")
+NOT_ALLOWED = _("Only trainers and administrators issue or revoke certifications.")
+ALREADY_REVOKED = _("This certification is already revoked.")
+NOT_RENEWABLE_YET = _("Renewal opens %(days)s days before expiry.")
+
+
+def _check_actor(actor) -> None:
+    from training.org.selectors import scope_for_user
+
+    if actor is None or not scope_for_user(actor).is_trainer:
+        raise CertificationError(NOT_ALLOWED)
+
+
+class CertificationError(Exception):
+    """A certification rule refused the request; the message is shown to the user."""
+
+
+@transaction.atomic
+def certification_issue_manual(
+    *,
+    staff: Staff,
+    area: BusinessArea,
+    level: str,
+    actor,
+    reason: str,
+    issued_on: datetime.date | None = None,
+) -> Certification:
+    """A trainer or administrator issues a certification by hand (人工发证), with the evidence and
+    reason recorded in its first event."""
+    _check_actor(actor)
+    if not (reason or "").strip():
+        raise CertificationError(MANUAL_NEEDS_REASON)
+    return certification_issue(
+        staff=staff,
+        area=area,
+        level=level,
+        issued_on=issued_on,
+        source=CertificationSource.MANUAL,
+        actor=actor,
+        reason=reason.strip(),
+    )
+
+
+@transaction.atomic
+def certification_revoke(*, certification: Certification, actor, reason: str) -> Certification:
+    """Revoke a certification (撤销) with a reason; the row keeps its dates, an event says who,
+    when and why."""
+    _check_actor(actor)
+    if not (reason or "").strip():
+        raise CertificationError(MANUAL_NEEDS_REASON)
+    cert = Certification.objects.select_for_update().get(pk=certification.pk)
+    if cert.status == CertificationStatus.REVOKED:
+        raise CertificationError(ALREADY_REVOKED)
+    previous = cert.status
+    cert.status = CertificationStatus.REVOKED
+    cert.save(update_fields=["status"])
+    CertificationEvent.objects.create(
+        certification=cert,
+        type=CertificationEvent.Type.REVOKED,
+        actor=actor,
+        reason=reason.strip(),
+        data={"previous_status": previous},
+    )
+    return cert
+
+
+@transaction.atomic
+def certification_renew(
+    *, certification: Certification, renewed_on: datetime.date | None = None, actor=None, reason: str = ""
+) -> Certification:
+    """Renew a certification (续证) once its renewal window has opened: inside the window the new
+    expiry runs from the old one, after it lapsed from the renewal date."""
+    renewed_on = renewed_on or timezone.localdate()
+    cert = Certification.objects.select_for_update().get(pk=certification.pk)
+    if cert.status == CertificationStatus.REVOKED:
+        raise CertificationError(ALREADY_REVOKED)
+    validity, window = rule_terms(area_id=cert.area_id, level=cert.level)
+    if renewed_on < renewal_opens_on(expires_on=cert.expires_on, window_days=window):
+        raise CertificationError(NOT_RENEWABLE_YET % {"days": window})
+    old = cert.expires_on
+    cert.expires_on = renewed_expiry(expires_on=old, renewed_on=renewed_on, validity_years=validity)
+    cert.last_renewed_on = renewed_on
+    cert.status = CertificationStatus.VALID
+    cert.save(update_fields=["expires_on", "last_renewed_on", "status"])
+    CertificationEvent.objects.create(
+        certification=cert,
+        type=CertificationEvent.Type.RENEWED,
+        actor=actor,
+        reason=reason,
+        data={"old_expires_on": old.isoformat(), "new_expires_on": cert.expires_on.isoformat()},
+    )
     return cert
 
 
@@ -77,7 +189,20 @@ def certification_award_if_eligible(*, user_id: int, module_id: int) -> Certific
         .first()
     )
     if held is not None:
+        _, window = rule_terms(area_id=held.area_id, level=held.level)
+        if today >= renewal_opens_on(expires_on=held.expires_on, window_days=window):
+            # Completing the module again inside the renewal window is the recertification path.
+            return certification_renew(certification=held, renewed_on=today, reason="module completed")
         return held
+    expired_before = (
+        Certification.objects.filter(
+            staff=staff, area_id=module.area_id, level=module.level, status=CertificationStatus.EXPIRED
+        )
+        .order_by("-expires_on")
+        .first()
+    )
+    if expired_before is not None:
+        return certification_renew(certification=expired_before, renewed_on=today, reason="module completed")
     return certification_issue(
         staff=staff, area=module.area, level=module.level, issued_on=today, module_id=module.pk
     )
@@ -85,7 +210,9 @@ def certification_award_if_eligible(*, user_id: int, module_id: int) -> Certific
 
 @transaction.atomic
 def certifications_expire(*, today: datetime.date | None = None) -> int:
-    """Move certifications past their expiry date to expired (证书到期), with an event each."""
+    """The nightly job (每日到期处理): certifications past their expiry date become expired, those
+    whose renewal window has opened become expiring; an event for each change. Returns how many
+    expired."""
     today = today or timezone.localdate()
     ids = list(
         Certification.objects.filter(expires_on__lt=today)
@@ -95,4 +222,18 @@ def certifications_expire(*, today: datetime.date | None = None) -> int:
     if ids:
         Certification.objects.filter(pk__in=ids).update(status=CertificationStatus.EXPIRED)
         event_certifications_expired(certification_ids=ids)
+    windows = {(r.area_id, r.level): r.renewal_window_days for r in CertificationRule.objects.all()}
+    default_window = competency_settings().expiring_days
+    horizon = today + datetime.timedelta(days=max([default_window, *windows.values()]))
+    expiring = []
+    for pk, area_id, level, expires_on in Certification.objects.filter(
+        status=CertificationStatus.VALID, expires_on__gte=today, expires_on__lte=horizon
+    ).values_list("pk", "area_id", "level", "expires_on"):
+        if expires_on - today <= datetime.timedelta(days=windows.get((area_id, level), default_window)):
+            expiring.append(pk)
+    if expiring:
+        Certification.objects.filter(pk__in=expiring).update(status=CertificationStatus.EXPIRING)
+        CertificationEvent.objects.bulk_create(
+            CertificationEvent(certification_id=pk, type=CertificationEvent.Type.EXPIRING) for pk in expiring
+        )
     return len(ids)

@@ -6,4 +6,5 @@ app_name = "competency"
 urlpatterns = [
     path("me/certificates/", views.my_certificates, name="my_certificates"),
     path("manage/matrix/", views.matrix, name="matrix"),
+    path("verify/<str:token>/", views.verify, name="verify"),
 ]
