@@ -3,18 +3,25 @@
 from __future__ import annotations
 
 import datetime
+import io
 import uuid
+from functools import partial
 
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from reportlab.lib.pagesizes import A4, landscape
+from reportlab.pdfgen import canvas
+
 from courses.models import ModulePage
 from courses.selectors import module_is_completed_by
 from training.org.choices import LEVEL_RANK
-from training.org.models import BusinessArea, Staff
+from training.org.models import BusinessArea, Job, OrgUnit, Staff
 from training.org.selectors import competency_settings
 
+from .certificates import CertificateText, certificates_pdf, draw_certificate
 from .dates import add_years, renewal_opens_on, renewed_expiry
 from .events import event_certification_issued, event_certifications_expired
 from .models import (
@@ -24,6 +31,7 @@ from .models import (
     CertificationSource,
     CertificationStatus,
 )
+from .selectors import valid_certifications_q
 
 
 def _certificate_number(cert: Certification, area: BusinessArea) -> str:
@@ -237,3 +245,64 @@ def certifications_expire(*, today: datetime.date | None = None) -> int:
             CertificationEvent(certification_id=pk, type=CertificationEvent.Type.EXPIRING) for pk in expiring
         )
     return len(ids)
+
+
+def _certificate_text(cert: Certification, verify_base: str) -> CertificateText:
+    return CertificateText(
+        holder=cert.staff.name,
+        unit=cert.staff.org_unit.name,
+        area=cert.area.name,
+        level=str(cert.get_level_display()),
+        number=cert.number,
+        issued_on=cert.issued_on.isoformat(),
+        expires_on=cert.expires_on.isoformat(),
+        verify_url=f"{verify_base.rstrip('/')}/verify/{cert.verify_token}/",
+    )
+
+
+def certificate_pdf(*, certification: Certification, verify_base: str) -> bytes:
+    """The PDF of one certification (证书PDF)."""
+    return certificates_pdf([_certificate_text(certification, verify_base)])
+
+
+@transaction.atomic
+def certificates_bulk_start(*, user, unit: OrgUnit, verify_base: str) -> Job:
+    """Queue the certificates of every valid certification of a subtree as one PDF (批量打印); the
+    worker fills it in and the page polls the job's progress."""
+    job = Job.objects.create(
+        kind="certificates", user=user, params={"unit_id": unit.pk, "verify_base": verify_base}
+    )
+    from .tasks import certificates_bulk_task
+
+    transaction.on_commit(partial(certificates_bulk_task.delay, job_id=job.pk))
+    return job
+
+
+BATCH = 50
+
+
+def certificates_bulk_run(*, job_id: int) -> Job:
+    """Render the certificates of a job in batches, recording progress after each. Idempotent:
+    a job already done is left as it is, a job interrupted starts over."""
+    job = Job.objects.get(pk=job_id)
+    if job.status == Job.Status.DONE:
+        return job
+    unit = OrgUnit.objects.get(pk=job.params["unit_id"])
+    certs = list(
+        Certification.objects.filter(valid_certifications_q(), staff__org_unit__path__startswith=unit.path)
+        .select_related("staff__org_unit", "area")
+        .order_by("staff__org_unit__path", "staff__name", "area__sort_order")
+    )
+    Job.objects.filter(pk=job.pk).update(status=Job.Status.RUNNING, total=len(certs), done=0)
+    out = io.BytesIO()
+    pdf = canvas.Canvas(out, pagesize=landscape(A4), pageCompression=1)
+    for start in range(0, len(certs), BATCH):
+        for cert in certs[start : start + BATCH]:
+            draw_certificate(pdf, _certificate_text(cert, job.params["verify_base"]))
+        Job.objects.filter(pk=job.pk).update(done=min(len(certs), start + BATCH))
+    pdf.save()
+    job.refresh_from_db()
+    job.result.save(f"certificates-{unit.code}-{job.pk}.pdf", ContentFile(out.getvalue()), save=False)
+    job.status, job.done, job.finished_at = Job.Status.DONE, len(certs), timezone.now()
+    job.save(update_fields=["result", "status", "done", "finished_at"])
+    return job

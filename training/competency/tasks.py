@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from .services import certification_award_if_eligible, certifications_expire
+from .services import certificates_bulk_run, certification_award_if_eligible, certifications_expire
 
 
 @shared_task(bind=True, max_retries=3, default_retry_delay=10)
@@ -19,3 +19,16 @@ def certification_award_for_module_task(self, *, user_id: int, module_id: int) -
 @shared_task
 def certifications_expire_task() -> int:
     return certifications_expire()
+
+
+@shared_task(bind=True, max_retries=2, default_retry_delay=10, acks_late=True)
+def certificates_bulk_task(self, *, job_id: int) -> int:
+    from training.org.models import Job
+
+    try:
+        return certificates_bulk_run(job_id=job_id).done
+    except Exception as exc:
+        if self.request.retries >= self.max_retries:
+            Job.objects.filter(pk=job_id).update(status=Job.Status.FAILED, error=str(exc)[:2000])
+            raise
+        raise self.retry(exc=exc) from exc

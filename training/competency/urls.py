@@ -7,4 +7,8 @@ urlpatterns = [
     path("me/certificates/", views.my_certificates, name="my_certificates"),
     path("manage/matrix/", views.matrix, name="matrix"),
     path("verify/<str:token>/", views.verify, name="verify"),
+    path("certificates/<int:pk>/pdf/", views.certificate_pdf_view, name="certificate_pdf"),
+    path("manage/certificates/bulk/", views.certificates_bulk, name="certificates_bulk"),
+    path("jobs/<int:pk>/", views.job_view, name="job"),
+    path("jobs/<int:pk>/download/", views.job_download, name="job_download"),
 ]

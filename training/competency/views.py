@@ -1,9 +1,11 @@
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
-from django.shortcuts import get_object_or_404, render
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
 
-from training.org.models import OrgUnit
+from training.org.models import Job, OrgUnit
 from training.org.selectors import competency_settings, managed_roots_for_scope, scope_for_user
 
 from .dates import mask_name
@@ -16,6 +18,7 @@ from .selectors import (
     multi_skill_for_unit,
     person_card_for_user,
 )
+from .services import certificate_pdf, certificates_bulk_start
 
 
 @login_required
@@ -86,3 +89,66 @@ def verify(request, token: str):
     response["X-Robots-Tag"] = "noindex"
     response["Referrer-Policy"] = "no-referrer"
     return response
+
+
+def _cert_in_reach(request, pk: int) -> Certification:
+    """A certification the user may see: their own, or one in a managed subtree."""
+    cert = get_object_or_404(
+        Certification.objects.select_related("staff__org_unit", "staff__user", "area"), pk=pk
+    )
+    scope = scope_for_user(request.user)
+    if cert.staff.user_id != request.user.pk and not scope.covers_path(cert.staff.org_unit.path):
+        raise Http404
+    return cert
+
+
+@login_required
+def certificate_pdf_view(request, pk: int):
+    """The PDF of one certificate (own, or within a manager's subtree)."""
+    cert = _cert_in_reach(request, pk)
+    data = certificate_pdf(certification=cert, verify_base=request.build_absolute_uri("/"))
+    response = HttpResponse(data, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="certificate-{cert.number}.pdf"'
+    return response
+
+
+@login_required
+@require_POST
+def certificates_bulk(request):
+    """Start the certificates of a subtree as one PDF, in the background (批量打印)."""
+    scope = scope_for_user(request.user)
+    try:
+        unit = OrgUnit.objects.get(pk=int(request.POST.get("unit", "")))
+    except (ValueError, OrgUnit.DoesNotExist):
+        raise Http404 from None
+    if not scope.covers_path(unit.path):
+        raise Http404
+    job = certificates_bulk_start(user=request.user, unit=unit, verify_base=request.build_absolute_uri("/"))
+    return redirect("competency:job", job.pk)
+
+
+@login_required
+def job_view(request, pk: int):
+    """A background job's progress, for the person who started it; JSON for the polling script."""
+    job = get_object_or_404(Job, pk=pk, user=request.user)
+    if request.GET.get("format") == "json":
+        return JsonResponse(
+            {
+                "status": job.status,
+                "done": job.done,
+                "total": job.total,
+                "percent": job.percent,
+                "download": reverse("competency:job_download", args=[job.pk])
+                if job.status == "done"
+                else None,
+            }
+        )
+    return render(request, "competency/job.html", {"job": job})
+
+
+@login_required
+def job_download(request, pk: int):
+    job = get_object_or_404(Job, pk=pk, user=request.user, status=Job.Status.DONE)
+    return FileResponse(
+        job.result.open("rb"), as_attachment=True, filename=job.result.name.rsplit("/", 1)[-1]
+    )

@@ -168,3 +168,35 @@ class CompetencySettings(BaseGenericSetting):
 
     class Meta:
         verbose_name = _("competency settings")
+
+
+class Job(models.Model):
+    """A long job run in the background (后台任务): its progress lives here, so the page that
+    started it can poll it, and it survives a worker restart."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    kind = models.CharField(max_length=40)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="jobs")
+    params = models.JSONField(default=dict)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
+    done = models.PositiveIntegerField(default=0)
+    total = models.PositiveIntegerField(default=0)
+    result = models.FileField(upload_to="jobs", blank=True)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.status} {self.done}/{self.total}"
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.done / self.total) if self.total else (100 if self.status == "done" else 0)

@@ -1,0 +1,83 @@
+"""Certificate PDFs with Chinese text and a QR code; bulk generation in the background."""
+
+import io
+
+import pytest
+from pypdf import PdfReader
+
+from tests import factories
+from training.competency.models import Certification
+from training.competency.services import certificates_bulk_run, certification_issue
+from training.org.models import Job
+
+pytestmark = pytest.mark.django_db
+
+
+def _text(pdf: bytes, page: int = 0) -> str:
+    return PdfReader(io.BytesIO(pdf)).pages[page].extract_text()
+
+
+def test_certificate_pdf_carries_the_chinese_text_back(client, people):
+    cert = certification_issue(staff=people["learner"], area=factories.areas()["unemployment"], level="basic")
+    client.force_login(people["learner"].user)
+    response = client.get(f"/certificates/{cert.pk}/pdf/")
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    text = _text(response.content)
+    for part in ("资格证书", "张小明", "失业保险", "初级", cert.number, cert.expires_on.isoformat()):
+        assert part in text, part
+
+
+def test_pdf_scope(client, people):
+    cert = certification_issue(staff=people["learner"], area=factories.areas()["unemployment"], level="basic")
+    url = f"/certificates/{cert.pk}/pdf/"
+    for role, expected in (("west_learner", 404), ("west_manager", 404), ("manager", 200), ("admin", 200)):
+        client.force_login(people[role].user)
+        assert client.get(url).status_code == expected, role
+    client.logout()
+    assert client.get(url).status_code == 302
+
+
+def test_bulk_certificates_for_a_subtree_with_progress(
+    client, people, tree, django_capture_on_commit_callbacks
+):
+    areas = factories.areas()
+    for person in (people["learner"], people["manager"]):
+        certification_issue(staff=person, area=areas["pension"], level="basic")
+    certification_issue(staff=people["west_learner"], area=areas["pension"], level="basic")  # other district
+    client.force_login(people["manager"].user)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/manage/certificates/bulk/", {"unit": tree["east"].pk})
+    assert response.status_code == 302
+    job = Job.objects.get()
+    assert job.status == "done" and job.done == job.total == 2
+    poll = client.get(f"/jobs/{job.pk}/?format=json").json()
+    assert poll["percent"] == 100 and poll["download"]
+    pdf = b"".join(client.get(poll["download"]).streaming_content)
+    assert len(PdfReader(io.BytesIO(pdf)).pages) == 2
+    assert "李四" not in _text(pdf, 0) + _text(pdf, 1)
+    # another district is out of reach, and so is another person's job
+    assert client.post("/manage/certificates/bulk/", {"unit": tree["west"].pk}).status_code == 404
+    client.force_login(people["west_manager"].user)
+    assert client.get(f"/jobs/{job.pk}/").status_code == 404
+    assert client.get(f"/jobs/{job.pk}/download/").status_code == 404
+
+
+def test_bulk_run_is_idempotent(people, tree):
+    areas = list(factories.areas().values())
+    for i in range(40):
+        person = factories.staff(org_unit=tree["east_comm"], password=None)
+        certification_issue(staff=person, area=areas[i % 8], level="basic")
+    job = Job.objects.create(
+        kind="certificates",
+        user=people["manager"].user,
+        params={"unit_id": tree["east"].pk, "verify_base": "http://testserver/"},
+    )
+    certificates_bulk_run(job_id=job.pk)
+    job.refresh_from_db()
+    assert (
+        job.done == Certification.objects.filter(staff__org_unit__path__startswith=tree["east"].path).count()
+    )
+    first = job.result.name
+    certificates_bulk_run(job_id=job.pk)  # a second delivery of the task changes nothing
+    job.refresh_from_db()
+    assert job.result.name == first
