@@ -176,3 +176,20 @@ def test_multi_skill_shares_and_person_card(client, people, tree):
     client.force_login(people["manager"].user)
     text = client.get("/manage/matrix/").text
     assert "一专多能" in text and "农村" in text
+
+
+@pytest.mark.parametrize(("role", "expected"), [("trainer", 302), ("manager", 302), ("admin", 200)])
+def test_certification_rules_are_edited_by_admins(client, people, role, expected):
+    client.force_login(people[role].user)
+    assert client.get("/admin/snippets/competency/certificationrule/").status_code == expected
+
+
+def test_admin_adds_a_rule_in_chinese_ui(client, people):
+    area = factories.areas()["retiree"]
+    client.force_login(people["admin"].user)
+    response = client.post(
+        "/admin/snippets/competency/certificationrule/add/",
+        {"area": area.pk, "level": "basic", "validity_years": 2, "renewal_window_days": 60},
+    )
+    assert response.status_code == 302
+    assert CertificationRule.objects.get(area=area, level="basic").validity_years == 2
