@@ -102,6 +102,13 @@ def test_seed_demo_builds_a_realistic_city_and_a_second_run_changes_nothing(sett
     assert PointsEntry.objects.values("user").distinct().count() >= 60
     assert WrongAnswer.objects.filter(user__username="demo_learner").exists()
 
+    # certification states (issue 5): valid, expiring, expired, revoked; rules
+    from training.competency.models import CertificationEvent, CertificationRule
+
+    assert Certification.objects.filter(status="revoked").count() == 1
+    assert CertificationEvent.objects.filter(type="revoked").exclude(reason="").exists()
+    assert CertificationRule.objects.count() == 2
+
 
 def test_seed_demo_content_is_about_the_real_business():
     call_command("seed_demo")

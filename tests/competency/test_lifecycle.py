@@ -193,3 +193,90 @@ def test_admin_adds_a_rule_in_chinese_ui(client, people):
     )
     assert response.status_code == 302
     assert CertificationRule.objects.get(area=area, level="basic").validity_years == 2
+
+
+def _complete_module(person, mod):
+    from courses.services import lesson_complete
+    from exams.services import attempt_start, attempt_submit
+
+    for lesson in factories.lessons_of(mod):
+        lesson_complete(user=person.user, page=lesson)
+    attempt = attempt_start(user=person.user, exam=factories.exam_of(mod))
+    attempt_submit(attempt_id=attempt.pk, user=person.user, answers=factories.correct_answers(attempt))
+
+
+def test_rule_with_exam_minimum_and_practical_assessment(people, django_capture_on_commit_callbacks):
+    from training.competency.services import practical_record
+
+    person = people["learner"]
+    mod = factories.module(lessons=1, questions=5, question_count=5, pass_mark=60)
+    rule = CertificationRule.objects.create(
+        area=mod.area, level="basic", min_exam_score=100, require_practical=True, exam=factories.exam_of(mod)
+    )
+    rule.modules.set([mod])
+    with django_capture_on_commit_callbacks(execute=True):
+        _complete_module(person, mod)
+    assert not Certification.objects.filter(staff=person).exists()  # no practical assessment yet
+    with pytest.raises(CertificationError):
+        practical_record(staff=person, area=mod.area, level="basic", passed=True, assessor=person.user)
+    with django_capture_on_commit_callbacks(execute=True):
+        practical_record(
+            staff=person,
+            area=mod.area,
+            level="basic",
+            passed=True,
+            assessor=people["trainer"].user,
+            notes="窗口实操：失业登记办理规范",
+        )
+    assert Certification.objects.filter(staff=person, area=mod.area, level="basic").count() == 1
+
+
+def test_rule_minimum_score_above_the_pass_mark_holds_back_the_certificate(
+    people, django_capture_on_commit_callbacks
+):
+    from courses.services import lesson_complete
+    from exams.services import attempt_start, attempt_submit
+
+    person = people["learner"]
+    mod = factories.module(lessons=1, questions=5, question_count=5, pass_mark=60)
+    exam = factories.exam_of(mod)
+    rule = CertificationRule.objects.create(area=mod.area, level="basic", exam=exam, min_exam_score=90)
+    rule.modules.set([mod])
+    lesson_complete(user=person.user, page=factories.lessons_of(mod)[0])
+    attempt = attempt_start(user=person.user, exam=exam)
+    right = factories.correct_answers(attempt)
+    with django_capture_on_commit_callbacks(execute=True):
+        attempt_submit(attempt_id=attempt.pk, user=person.user, answers=dict(list(right.items())[:4]))  # 80 %
+    assert not Certification.objects.filter(staff=person).exists()
+    attempt = attempt_start(user=person.user, exam=exam)
+    with django_capture_on_commit_callbacks(execute=True):
+        attempt_submit(attempt_id=attempt.pk, user=person.user, answers=factories.correct_answers(attempt))
+    assert Certification.objects.filter(staff=person).count() == 1
+
+
+def test_rule_requiring_live_attendance(people, django_capture_on_commit_callbacks):
+    from courses.models import LiveSessionPage
+    from courses.services import live_signin
+
+    person = people["learner"]
+    mod = factories.module(lessons=1)
+    now = timezone.now()
+    live = factories.publish(
+        mod,
+        LiveSessionPage(
+            title="直播",
+            slug="live",
+            starts_at=now - datetime.timedelta(minutes=5),
+            ends_at=now + datetime.timedelta(hours=1),
+            join_url="https://meeting.example.cn/j/2",
+            signin_code="135790",
+        ),
+    )
+    rule = CertificationRule.objects.create(area=mod.area, level="basic", require_live_attendance=True)
+    rule.modules.set([mod])
+    with django_capture_on_commit_callbacks(execute=True):
+        _complete_module(person, mod)  # the live lesson is not done yet: module incomplete
+    assert not Certification.objects.exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        live_signin(user=person.user, page=live, code="135790")
+    assert Certification.objects.filter(staff=person).count() == 1

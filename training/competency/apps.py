@@ -9,7 +9,9 @@ class CompetencyConfig(AppConfig):
 
     def ready(self) -> None:
         from courses.signals import module_completed
+        from exams.signals import attempt_graded
 
-        from .receivers import on_module_completed
+        from .receivers import on_attempt_graded, on_module_completed
 
         module_completed.connect(on_module_completed, dispatch_uid="competency_module_completed")
+        attempt_graded.connect(on_attempt_graded, dispatch_uid="competency_attempt_graded")

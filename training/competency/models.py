@@ -97,6 +97,34 @@ class CertificationRule(models.Model):
     renewal_window_days = models.PositiveSmallIntegerField(
         _("renewal window in days"), default=90, help_text=_("Renewal opens this many days before expiry.")
     )
+    modules = models.ManyToManyField(
+        "courses.ModulePage",
+        blank=True,
+        related_name="+",
+        verbose_name=_("modules to complete"),
+        help_text=_("Empty: the module of this area and level."),
+    )
+    exam = models.ForeignKey(
+        "exams.ExamPage",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("formal exam to pass"),
+    )
+    min_exam_score = models.PositiveSmallIntegerField(
+        _("minimum exam score (%)"), null=True, blank=True, help_text=_("Empty: the exam's own pass mark.")
+    )
+    require_live_attendance = models.BooleanField(
+        _("live session attendance"),
+        default=False,
+        help_text=_("Signed in to a live session of these modules."),
+    )
+    require_practical = models.BooleanField(
+        _("practical assessment"),
+        default=False,
+        help_text=_("A trainer has recorded a passed practical assessment."),
+    )
 
     class Meta:
         verbose_name = _("certification rule")
@@ -105,3 +133,23 @@ class CertificationRule(models.Model):
 
     def __str__(self) -> str:
         return f"{self.area} · {self.get_level_display()}"
+
+
+class PracticalAssessment(models.Model):
+    """A practical assessment (实操考核) recorded by a trainer: the person handled a business item
+    at the counter under observation."""
+
+    staff = models.ForeignKey(Staff, on_delete=models.CASCADE, related_name="practical_assessments")
+    area = models.ForeignKey(BusinessArea, on_delete=models.PROTECT, related_name="+")
+    level = models.CharField(_("level"), max_length=16, choices=Level.choices)
+    passed = models.BooleanField(_("passed"))
+    assessor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    notes = models.TextField(_("notes"), blank=True)
+    assessed_on = models.DateField(_("assessed on"))
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-assessed_on", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.staff} {self.area} {self.level} {self.passed}"

@@ -1,8 +1,20 @@
 """Connections to the lower apps' signals: each only queues our own task."""
 
-from .tasks import certification_award_for_module_task
+from .tasks import certification_award_for_module_task, certification_evaluate_task
 
 
 def on_module_completed(sender, *, user_id: int, module_id: int, **kwargs) -> None:
     # The signal is already sent after commit; the task, not the request, issues the certificate.
     certification_award_for_module_task.delay(user_id=user_id, module_id=module_id)
+
+
+def on_attempt_graded(
+    sender, *, attempt_id: int, user_id: int, exam_id: int | None, passed, **kwargs
+) -> None:
+    # Only a passed exam that a certification rule names can complete a certification.
+    if not passed or exam_id is None:
+        return
+    from .models import CertificationRule
+
+    for area_id, level in CertificationRule.objects.filter(exam_id=exam_id).values_list("area_id", "level"):
+        certification_evaluate_task.delay(user_id=user_id, area_id=area_id, level=level)

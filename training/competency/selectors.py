@@ -6,6 +6,7 @@ subtree holds: rows are paginated in the database and the cells for one page com
 
 from __future__ import annotations
 
+import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -72,7 +73,9 @@ class Matrix:
     page: PaginatorPage
 
 
-def competency_matrix_for_unit(*, unit: OrgUnit, page_number: int | str = 1, settings=None) -> Matrix:
+def competency_matrix_for_unit(
+    *, unit: OrgUnit, page_number: int | str = 1, settings=None, post: str = "", employment: str = ""
+) -> Matrix:
     """Staff of the subtree × business areas: in each cell the highest level held, with status.
 
     Expired certifications are shown as expired when nothing better is held; revoked ones are
@@ -84,6 +87,10 @@ def competency_matrix_for_unit(*, unit: OrgUnit, page_number: int | str = 1, set
     staff_qs = (
         staff_list_in_subtree(unit=unit).select_related("org_unit").order_by("org_unit__path", "name", "pk")
     )
+    if post:
+        staff_qs = staff_qs.filter(post=post)
+    if employment:
+        staff_qs = staff_qs.filter(employment=employment)
     page = Paginator(staff_qs, MATRIX_PAGE_SIZE).get_page(page_number)
     staff = list(page.object_list)
     best: dict[tuple[int, int], Certification] = {}
@@ -132,6 +139,10 @@ class CoverageCell:
     area: BusinessArea
     holders: int
     covered: bool
+    holders_ahead: int = 0  # still valid at the look-ahead date
+    covered_ahead: bool = False
+    depth_two: bool = False  # two or more holders (一岗多责 backup)
+    single_point: str = ""  # "part_time" or "expiring" when the only holder is fragile
 
 
 @dataclass
@@ -144,6 +155,14 @@ class StationCoverage:
     def gaps(self) -> list[CoverageCell]:
         return [c for c in self.cells if not c.covered]
 
+    @property
+    def gaps_ahead(self) -> list[CoverageCell]:
+        return [c for c in self.cells if c.covered and not c.covered_ahead]
+
+    @property
+    def single_points(self) -> list[CoverageCell]:
+        return [c for c in self.cells if c.single_point]
+
 
 @dataclass
 class CoverageReport:
@@ -152,67 +171,112 @@ class CoverageReport:
     min_holders: int
     offered_total: int
     covered_total: int
+    covered_ahead_total: int = 0
+    depth_two_total: int = 0
+    single_point_total: int = 0
+    ahead_days: int = 90
+
+    def _share(self, part: int) -> int:
+        return round(100 * part / self.offered_total) if self.offered_total else 100
 
     @property
     def percent(self) -> int:
-        return round(100 * self.covered_total / self.offered_total) if self.offered_total else 100
+        return self._share(self.covered_total)
+
+    @property
+    def percent_ahead(self) -> int:
+        return self._share(self.covered_ahead_total)
+
+    @property
+    def percent_depth_two(self) -> int:
+        return self._share(self.depth_two_total)
+
+
+AHEAD_DAYS = 90
 
 
 def coverage_for_unit(*, unit: OrgUnit, page_number: int | str = 1, settings=None) -> CoverageReport:
-    """Coverage (业务覆盖) of every station in the subtree: an area it offers is covered when at
-    least K of its own staff hold a valid certification in it (K from the competency settings).
+    """Coverage (业务覆盖) of every station in the subtree. An area a station offers is covered when
+    at least K of its own staff hold a valid certification in it (K from the competency settings);
+    also: covered 90 days ahead given expiries, covered twice over (backup, 一岗多责), and single
+    points of failure — the only holder is part-time or expires within 90 days.
 
     Totals are over the whole subtree; the station rows are paginated. Seven queries.
     """
     settings = settings or competency_settings()
     k = settings.coverage_min_holders
+    today = timezone.localdate()
+    ahead = today + datetime.timedelta(days=AHEAD_DAYS)
     offered = list(
         OrgUnit.areas.through.objects.filter(orgunit__path__startswith=unit.path).values_list(
             "orgunit_id", "businessarea_id"
         )
     )
-    holders: dict[tuple[int, int], int] = {}
-    for unit_id, area_id, n in (
+    holders: dict[tuple[int, int], dict[int, tuple[str, datetime.date]]] = defaultdict(dict)
+    for unit_id, area_id, staff_id, employment, expires_on in (
         Certification.objects.filter(valid_certifications_q(), staff__org_unit__path__startswith=unit.path)
         .filter(staff__is_active=True)
-        .values_list("staff__org_unit_id", "area_id")
-        .annotate(n=Count("staff_id", distinct=True))
+        .values_list("staff__org_unit_id", "area_id", "staff_id", "staff__employment", "expires_on")
     ):
-        holders[(unit_id, area_id)] = n
+        known = holders[(unit_id, area_id)].get(staff_id)
+        if known is None or expires_on > known[1]:
+            holders[(unit_id, area_id)][staff_id] = (employment, expires_on)
+
+    def cell(area: BusinessArea, key: tuple[int, int]) -> CoverageCell:
+        people = holders.get(key, {})
+        now_n = len(people)
+        ahead_n = sum(1 for _, exp in people.values() if exp >= ahead)
+        fragile = ""
+        if now_n == 1:
+            employment, expires_on = next(iter(people.values()))
+            fragile = "part_time" if employment == "part_time" else ("expiring" if expires_on < ahead else "")
+        return CoverageCell(
+            area=area,
+            holders=now_n,
+            covered=now_n >= k,
+            holders_ahead=ahead_n,
+            covered_ahead=ahead_n >= k,
+            depth_two=now_n >= 2,
+            single_point=fragile,
+        )
+
+    areas = BusinessArea.objects.in_bulk()
+    all_cells = {key: cell(areas[key[1]], key) for key in offered}
     offered_by_unit: dict[int, list[int]] = defaultdict(list)
     for unit_id, area_id in offered:
         offered_by_unit[unit_id].append(area_id)
-    covered_total = sum(1 for key in offered if holders.get(key, 0) >= k)
     stations_qs = OrgUnit.objects.filter(path__startswith=unit.path, pk__in=list(offered_by_unit)).order_by(
         "path"
     )
     page = Paginator(stations_qs, STATIONS_PAGE_SIZE).get_page(page_number)
     units = list(page.object_list)
-    areas = BusinessArea.objects.in_bulk()
     staff_counts = dict(
         Staff.objects.filter(org_unit__in=units, is_active=True)
         .values_list("org_unit_id")
         .annotate(n=Count("pk"))
     )
-    stations = []
-    for station in units:
-        cells = [
-            CoverageCell(
-                area=areas[area_id],
-                holders=holders.get((station.pk, area_id), 0),
-                covered=holders.get((station.pk, area_id), 0) >= k,
-            )
-            for area_id in sorted(offered_by_unit[station.pk], key=lambda a: areas[a].sort_order)
-        ]
-        stations.append(
-            StationCoverage(unit=station, staff_count=staff_counts.get(station.pk, 0), cells=cells)
+    stations = [
+        StationCoverage(
+            unit=station,
+            staff_count=staff_counts.get(station.pk, 0),
+            cells=[
+                all_cells[(station.pk, area_id)]
+                for area_id in sorted(offered_by_unit[station.pk], key=lambda a: areas[a].sort_order)
+            ],
         )
+        for station in units
+    ]
+    cells = list(all_cells.values())
     return CoverageReport(
         stations=stations,
         page=page,
         min_holders=k,
         offered_total=len(offered),
-        covered_total=covered_total,
+        covered_total=sum(c.covered for c in cells),
+        covered_ahead_total=sum(c.covered_ahead for c in cells),
+        depth_two_total=sum(c.depth_two for c in cells),
+        single_point_total=sum(bool(c.single_point) for c in cells),
+        ahead_days=AHEAD_DAYS,
     )
 
 

@@ -30,6 +30,7 @@ from .models import (
     CertificationRule,
     CertificationSource,
     CertificationStatus,
+    PracticalAssessment,
 )
 from .selectors import valid_certifications_q
 
@@ -175,45 +176,121 @@ def certification_renew(
     return cert
 
 
-@transaction.atomic
-def certification_award_if_eligible(*, user_id: int, module_id: int) -> Certification | None:
-    """Award the module's area × level when the person has completed the whole module (模块结业).
+def rule_is_met(*, staff: Staff, area_id: int, level: str) -> bool:
+    """Whether a person meets what earns a certification of an area and level (发证条件):
 
-    Idempotent: a person who already holds a valid certification of that area and level keeps it
-    and gets no second one, so a task that runs twice issues once.
+    - without a rule: the live module of that area and level is completed;
+    - with a rule: every module it names is completed (none named: as without a rule), its formal
+      exam is passed with at least its minimum score, a live session of those modules was attended
+      if it asks for one, and a trainer recorded a passed practical assessment if it asks for one.
     """
+    from courses.models import LiveAttendance
+    from exams.choices import AttemptStatus
+    from exams.models import Attempt
+
+    rule = CertificationRule.objects.filter(area_id=area_id, level=level).first()
+    modules = list(rule.modules.all()) if rule is not None else []
+    if not modules:
+        modules = list(ModulePage.objects.live().filter(area_id=area_id, level=level))
+    if not modules or not all(module_is_completed_by(module=m, user=staff.user) for m in modules):
+        return False
+    if rule is None:
+        return True
+    if rule.exam_id:
+        passed = Attempt.objects.filter(
+            user=staff.user, exam_id=rule.exam_id, status=AttemptStatus.GRADED, passed=True
+        )
+        if rule.min_exam_score is not None:
+            passed = passed.filter(score__gte=rule.min_exam_score)
+        if not passed.exists():
+            return False
+    if rule.require_live_attendance:
+        paths = [m.path for m in modules]
+        attended = LiveAttendance.objects.filter(user=staff.user).values_list("page__path", flat=True)
+        if not any(p.startswith(tuple(paths)) for p in attended):
+            return False
+    if not rule.require_practical:
+        return True
+    return PracticalAssessment.objects.filter(staff=staff, area_id=area_id, level=level, passed=True).exists()
+
+
+@transaction.atomic
+def certification_evaluate(
+    *, user_id: int, area_id: int, level: str, module_id: int | None = None
+) -> Certification | None:
+    """Issue (or renew) a certification when its conditions are met (自动发证). Idempotent: a
+    person who already holds a valid one keeps it, unless its renewal window is open, in which
+    case meeting the conditions again renews it; a task that runs twice issues once."""
     staff = Staff.objects.select_for_update().select_related("user").filter(user_id=user_id).first()
-    module = ModulePage.objects.filter(pk=module_id).first()
-    if staff is None or module is None:
-        return None
-    if not module_is_completed_by(module=module, user=staff.user):
+    if staff is None or not rule_is_met(staff=staff, area_id=area_id, level=level):
         return None
     today = timezone.localdate()
     held = (
-        Certification.objects.filter(
-            staff=staff, area_id=module.area_id, level=module.level, expires_on__gte=today
-        )
+        Certification.objects.filter(staff=staff, area_id=area_id, level=level, expires_on__gte=today)
         .exclude(status=CertificationStatus.REVOKED)
         .first()
     )
     if held is not None:
-        _, window = rule_terms(area_id=held.area_id, level=held.level)
-        if today >= renewal_opens_on(expires_on=held.expires_on, window_days=window):
-            # Completing the module again inside the renewal window is the recertification path.
-            return certification_renew(certification=held, renewed_on=today, reason="module completed")
+        _, window = rule_terms(area_id=area_id, level=level)
+        if (
+            today >= renewal_opens_on(expires_on=held.expires_on, window_days=window)
+            and held.last_renewed_on != today
+        ):
+            # Meeting the conditions again inside the renewal window is the recertification path.
+            return certification_renew(certification=held, renewed_on=today, reason="conditions met again")
         return held
     expired_before = (
         Certification.objects.filter(
-            staff=staff, area_id=module.area_id, level=module.level, status=CertificationStatus.EXPIRED
+            staff=staff, area_id=area_id, level=level, status=CertificationStatus.EXPIRED
         )
         .order_by("-expires_on")
         .first()
     )
     if expired_before is not None:
-        return certification_renew(certification=expired_before, renewed_on=today, reason="module completed")
+        return certification_renew(
+            certification=expired_before, renewed_on=today, reason="conditions met again"
+        )
     return certification_issue(
-        staff=staff, area=module.area, level=module.level, issued_on=today, module_id=module.pk
+        staff=staff,
+        area=BusinessArea.objects.get(pk=area_id),
+        level=level,
+        issued_on=today,
+        module_id=module_id,
     )
+
+
+def certification_award_if_eligible(*, user_id: int, module_id: int) -> Certification | None:
+    """A module was completed: evaluate the certification of its area and level."""
+    module = ModulePage.objects.filter(pk=module_id).first()
+    if module is None:
+        return None
+    return certification_evaluate(
+        user_id=user_id, area_id=module.area_id, level=module.level, module_id=module.pk
+    )
+
+
+@transaction.atomic
+def practical_record(
+    *, staff: Staff, area: BusinessArea, level: str, passed: bool, assessor, notes: str = "", assessed_on=None
+) -> PracticalAssessment:
+    """A trainer records a practical assessment (实操考核); a pass may complete a certification."""
+    _check_actor(assessor)
+    record = PracticalAssessment.objects.create(
+        staff=staff,
+        area=area,
+        level=level,
+        passed=passed,
+        assessor=assessor,
+        notes=notes,
+        assessed_on=assessed_on or timezone.localdate(),
+    )
+    if passed:
+        from .tasks import certification_evaluate_task
+
+        transaction.on_commit(
+            partial(certification_evaluate_task.delay, user_id=staff.user_id, area_id=area.pk, level=level)
+        )
+    return record
 
 
 @transaction.atomic

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from .services import certificates_bulk_run, certification_award_if_eligible, certifications_expire
+from .services import (
+    certificates_bulk_run,
+    certification_award_if_eligible,
+    certification_evaluate,
+    certifications_expire,
+)
 
 
 @shared_task(bind=True, max_retries=3, default_retry_delay=10)
@@ -32,3 +37,12 @@ def certificates_bulk_task(self, *, job_id: int) -> int:
             Job.objects.filter(pk=job_id).update(status=Job.Status.FAILED, error=str(exc)[:2000])
             raise
         raise self.retry(exc=exc) from exc
+
+
+@shared_task(bind=True, max_retries=3, default_retry_delay=10)
+def certification_evaluate_task(self, *, user_id: int, area_id: int, level: str) -> int | None:
+    try:
+        cert = certification_evaluate(user_id=user_id, area_id=area_id, level=level)
+    except Exception as exc:  # a locked database or a dropped connection: try again shortly
+        raise self.retry(exc=exc) from exc
+    return cert.pk if cert else None

@@ -1,3 +1,5 @@
+from urllib.parse import urlencode
+
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse
@@ -6,7 +8,12 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from training.org.models import Job, OrgUnit
-from training.org.selectors import competency_settings, managed_roots_for_scope, scope_for_user
+from training.org.selectors import (
+    competency_settings,
+    managed_roots_for_scope,
+    scope_for_user,
+    staff_list_in_subtree,
+)
 
 from .dates import mask_name
 from .models import Certification
@@ -58,14 +65,26 @@ def matrix(request):
     ancestors = [a for a in unit.get_ancestors() if scope.covers_path(a.path)]
     settings = competency_settings()
     children = list(unit.get_children())
+    post = request.GET.get("post", "")[:60]
+    employment = request.GET.get("employment", "")
+    if employment not in ("", "full_time", "part_time"):
+        employment = ""
     context = {
         "unit": unit,
         "roots": roots,
         "ancestors": ancestors,
         "children": children,
         "matrix": competency_matrix_for_unit(
-            unit=unit, page_number=request.GET.get("page", 1), settings=settings
+            unit=unit,
+            page_number=request.GET.get("page", 1),
+            settings=settings,
+            post=post,
+            employment=employment,
         ),
+        "posts": staff_list_in_subtree(unit=unit).order_by("post").values_list("post", flat=True).distinct(),
+        "post": post,
+        "employment": employment,
+        "filter_query": urlencode({k: v for k, v in (("post", post), ("employment", employment)) if v}),
         "coverage": coverage_for_unit(unit=unit, page_number=request.GET.get("spage", 1), settings=settings),
         "skills": multi_skill_for_unit(unit=unit, children=children, settings=settings),
     }

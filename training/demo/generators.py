@@ -34,8 +34,8 @@ from courses.models import (
 from courses.services import lesson_complete, lesson_start, textbook_new_version, video_process
 from courses.video_processing import generate_demo_video
 from exams.models import Choice, ExamPage, Question, QuestionBank
-from training.competency.models import Certification
-from training.competency.services import certification_issue
+from training.competency.models import Certification, CertificationRule
+from training.competency.services import certification_issue, certification_revoke
 from training.org.choices import Employment, Level, Role, UnitLevel
 from training.org.models import BusinessArea, OrgUnit, Staff
 from training.org.services import business_areas_ensure_catalogue, org_unit_create, role_grant, staff_create
@@ -516,6 +516,25 @@ def seed_demo_progress(rng: random.Random) -> Iterator[str]:
                 issued_on=today - datetime.timedelta(days=days),
                 reason="demo",
             )
+    # One certification revoked by the administrator, with the reason on record.
+    admin = get_user_model().objects.filter(username="demo_admin").first()
+    if admin and not Certification.objects.filter(status="revoked").exists():
+        target = (
+            Certification.objects.filter(staff__user__username__startswith="staff").order_by("pk").first()
+        )
+        if target is not None:
+            certification_revoke(
+                certification=target, actor=admin, reason="复核发现实操考核记录缺失，撤销后重新考核"
+            )
+    # Rules: the social-security card is re-certified every 2 years; the intermediate labour
+    # inspection certificate also needs a practical assessment at the counter.
+    areas = {a.code: a for a in BusinessArea.objects.all()}
+    CertificationRule.objects.get_or_create(
+        area=areas["sscard"], level=Level.BASIC, defaults={"validity_years": 2, "renewal_window_days": 60}
+    )
+    CertificationRule.objects.get_or_create(
+        area=areas["labour_inspection"], level=Level.INTERMEDIATE, defaults={"require_practical": True}
+    )
     yield "demo progress: ready"
 
 
