@@ -10,5 +10,11 @@ urlpatterns = [
     path("certificates/<int:pk>/pdf/", views.certificate_pdf_view, name="certificate_pdf"),
     path("manage/certificates/bulk/", views.certificates_bulk, name="certificates_bulk"),
     path("jobs/<int:pk>/", views.job_view, name="job"),
+    path("manage/people/", views.people_search, name="people_search"),
+    path(
+        "manage/people/<int:staff_id>/certifications/",
+        views.person_certifications,
+        name="person_certifications",
+    ),
     path("jobs/<int:pk>/download/", views.job_download, name="job_download"),
 ]

@@ -25,7 +25,14 @@ from .selectors import (
     multi_skill_for_unit,
     person_card_for_user,
 )
-from .services import certificate_pdf, certificates_bulk_start
+from .services import (
+    CertificationError,
+    certificate_pdf,
+    certificates_bulk_start,
+    certification_issue_manual,
+    certification_revoke,
+    practical_record,
+)
 
 
 @login_required
@@ -170,4 +177,80 @@ def job_download(request, pk: int):
     job = get_object_or_404(Job, pk=pk, user=request.user, status=Job.Status.DONE)
     return FileResponse(
         job.result.open("rb"), as_attachment=True, filename=job.result.name.rsplit("/", 1)[-1]
+    )
+
+
+def _trainer_or_admin(request):
+    if not scope_for_user(request.user).is_trainer:
+        raise PermissionDenied
+
+
+@login_required
+def people_search(request):
+    """Trainers and admins find a person to issue, revoke or record a practical assessment."""
+    _trainer_or_admin(request)
+    query = request.GET.get("q", "").strip()[:40]
+    people = []
+    if query:
+        from training.org.models import Staff
+
+        people = list(
+            Staff.objects.filter(name__contains=query, is_active=True)
+            .select_related("org_unit")
+            .order_by("name")[:30]
+        )
+    return render(request, "competency/people_search.html", {"query": query, "people": people})
+
+
+@login_required
+def person_certifications(request, staff_id: int):
+    """One person's certifications with the by-hand actions (人工发证、撤销、实操考核)."""
+    from training.org.choices import Level
+    from training.org.models import BusinessArea, Staff
+
+    _trainer_or_admin(request)
+    staff = get_object_or_404(Staff.objects.select_related("org_unit"), pk=staff_id)
+    error = None
+    if request.method == "POST":
+        action = request.POST.get("action")
+        reason = request.POST.get("reason", "")
+        try:
+            if action == "revoke":
+                cert = get_object_or_404(Certification, pk=request.POST.get("certification"), staff=staff)
+                certification_revoke(certification=cert, actor=request.user, reason=reason)
+            elif action in ("issue", "practical"):
+                area = get_object_or_404(BusinessArea, pk=request.POST.get("area"))
+                level = request.POST.get("level")
+                if level not in Level.values:
+                    raise Http404
+                if action == "issue":
+                    certification_issue_manual(
+                        staff=staff, area=area, level=level, actor=request.user, reason=reason
+                    )
+                else:
+                    practical_record(
+                        staff=staff,
+                        area=area,
+                        level=level,
+                        passed=request.POST.get("passed") == "1",
+                        assessor=request.user,
+                        notes=reason,
+                    )
+            return redirect("competency:person_certifications", staff.pk)
+        except CertificationError as exc:
+            error = str(exc)
+    certs = list(Certification.objects.filter(staff=staff).select_related("area").prefetch_related("events"))
+    settings = competency_settings()
+    for cert in certs:
+        cert.display_status = certification_display_status(cert, expiring_days=settings.expiring_days)
+    return render(
+        request,
+        "competency/person_certifications.html",
+        {
+            "staff": staff,
+            "certifications": certs,
+            "areas": BusinessArea.objects.all(),
+            "levels": Level.choices,
+            "error": error,
+        },
     )
