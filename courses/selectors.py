@@ -210,10 +210,21 @@ def module_context_for_user(*, module: ModulePage, user) -> dict:
     }
 
 
+def module_of(page: Page) -> ModulePage | None:
+    """The module a lesson page sits in (its parent), found by tree path in one query."""
+    return ModulePage.objects.select_related("area").filter(path=page.path[: -Page.steplen]).first()
+
+
+def video_of(page: Page) -> LessonVideo | None:
+    """The video a page plays: a video lesson's video, or a live session's recording."""
+    specific = page.specific_deferred
+    return getattr(specific, "video", None) or getattr(specific, "recording", None)
+
+
 def lesson_context_for_user(*, lesson: Page, user) -> dict:
     """Context of any lesson page: its module, the outline with progress, previous and next
     lesson, and whether the module is still locked by its prerequisite."""
-    module = ModulePage.objects.select_related("area").get(path=lesson.path[: -Page.steplen])
+    module = module_of(lesson)
     outline = module_outline_for_user(module=module, user=user)
     position = next(i for i, e in enumerate(outline) if e.page.pk == lesson.pk)
     locked_by = module_locked_for_user(module=module, user=user)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import hmac
 import tempfile
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
@@ -27,7 +28,7 @@ from .models import (
     VideoProgress,
     VideoViewing,
 )
-from .selectors import learning_settings, module_is_completed_by
+from .selectors import learning_settings, module_is_completed_by, module_of, video_of
 from .signals import module_completed
 
 REPORT_IMPLAUSIBLE = _("This report claims more watching than the time elapsed allows; it was not counted.")
@@ -40,17 +41,13 @@ class LearningError(Exception):
     """A learning rule refused the request; the message is shown to the learner."""
 
 
-def _module_of(page: Page) -> ModulePage | None:
-    return ModulePage.objects.filter(path=page.path[: -Page.steplen]).first()
-
-
 @transaction.atomic
 def lesson_complete(*, user, page: Page) -> LessonProgress:
     """Mark a lesson done for a person (完成课时). Idempotent: the first completion time is kept.
 
     When this completes the last lesson of the module, ``module_completed`` is sent after commit.
     """
-    module = _module_of(page)
+    module = module_of(page)
     progress, _ = LessonProgress.objects.select_for_update().get_or_create(
         user=user, page=page, defaults={"module": module}
     )
@@ -65,15 +62,21 @@ def lesson_complete(*, user, page: Page) -> LessonProgress:
 
 
 @transaction.atomic
-def lesson_start(*, user, page: Page) -> LessonProgress:
-    """Record that a person opened a lesson, for "continue where you left off" (继续学习)."""
-    updated = LessonProgress.objects.filter(user=user, page=page).update(started_at=timezone.now())
-    if updated:
-        return LessonProgress(user=user, page=page)
-    progress, _ = LessonProgress.objects.get_or_create(
-        user=user, page=page, defaults={"module": _module_of(page)}
-    )
-    return progress
+def lesson_start(*, user, page: Page) -> None:
+    """Record that a person opened a lesson, for "continue where you left off" (继续学习).
+    One UPDATE on every later visit; the row is created on the first."""
+    if not LessonProgress.objects.filter(user=user, page=page).update(started_at=timezone.now()):
+        LessonProgress.objects.get_or_create(user=user, page=page, defaults={"module": module_of(page)})
+
+
+@dataclass(frozen=True)
+class WatchResult:
+    progress: VideoProgress
+    duration: float
+
+    @property
+    def watched_percent(self) -> int:
+        return round(100 * self.progress.watched_seconds / self.duration) if self.duration else 0
 
 
 def video_watch_record(
@@ -84,7 +87,7 @@ def video_watch_record(
     intervals: list[tuple[float, float]],
     position: float,
     now: datetime.datetime | None = None,
-) -> VideoProgress:
+) -> WatchResult:
     """Record the intervals of a video actually played since the viewing's last report (观看记录).
 
     Honest tracking: intervals are merged with everything watched before, on any device; the last
@@ -94,19 +97,18 @@ def video_watch_record(
     """
     now = now or timezone.now()
     with transaction.atomic():
-        progress = _video_watch_record(
+        result = _video_watch_record(
             user=user, page=page, token=token, intervals=intervals, position=position, now=now
         )
-    if progress is None:
+    if result is None:
         raise LearningError(REPORT_IMPLAUSIBLE)
-    return progress
+    return result
 
 
-def _video_watch_record(*, user, page, token, intervals, position, now) -> VideoProgress | None:
+def _video_watch_record(*, user, page, token, intervals, position, now) -> WatchResult | None:
     """The write of ``video_watch_record``; None when the report was refused (and counted so)."""
     viewing = VideoViewing.objects.select_for_update().get(token=token, user=user, page=page)
-    specific = page.specific
-    video: LessonVideo | None = getattr(specific, "video", None) or getattr(specific, "recording", None)
+    video = video_of(page)
     duration = float(video.duration) if video and video.duration else 0.0
     clean = watching.clamp_intervals(intervals, duration=duration) if duration else []
     elapsed = (now - viewing.last_report_at).total_seconds()
@@ -126,7 +128,7 @@ def _video_watch_record(*, user, page, token, intervals, position, now) -> Video
     required = learning_settings().video_completion_percent / 100
     if duration and watching.watched_share(merged, duration=duration) >= required:
         lesson_complete(user=user, page=page)
-    return progress
+    return WatchResult(progress=progress, duration=duration)
 
 
 @transaction.atomic

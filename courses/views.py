@@ -35,7 +35,7 @@ def video_progress(request, page_id: int):
     except (ValueError, TypeError, KeyError):
         return JsonResponse({"ok": False, "error": "bad report"}, status=400)
     try:
-        progress = video_watch_record(
+        result = video_watch_record(
             user=request.user, page=page, token=token, intervals=intervals, position=position
         )
     except LearningError as error:
@@ -43,20 +43,13 @@ def video_progress(request, page_id: int):
     except VideoViewing.DoesNotExist:
         # another person's viewing, or a token never issued: nothing to record here
         raise Http404 from None
-    duration = _duration_of(page)
     return JsonResponse(
         {
             "ok": True,
-            "watched_seconds": round(progress.watched_seconds, 1),
-            "watched_percent": round(100 * progress.watched_seconds / duration) if duration else 0,
+            "watched_seconds": round(result.progress.watched_seconds, 1),
+            "watched_percent": result.watched_percent,
         }
     )
-
-
-def _duration_of(page: Page) -> float:
-    specific = page.specific
-    video = getattr(specific, "video", None) or getattr(specific, "recording", None)
-    return float(video.duration) if video and video.duration else 0.0
 
 
 def live_signin(request, page):

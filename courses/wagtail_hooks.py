@@ -15,7 +15,7 @@ from training.org.selectors import trainer_area_ids
 
 from .forms import NewVersionForm
 from .models import LessonVideo, TextbookPage
-from .selectors import area_id_for_page
+from .selectors import area_id_for_page, video_of
 from .services import textbook_new_version
 
 OUTSIDE_YOUR_AREAS = _("This content belongs to a business area you are not responsible for.")
@@ -52,10 +52,9 @@ def limit_create_to_own_areas(request, parent_page, page_class):
 def process_new_lesson_video(request, page):
     from .tasks import video_process_task
 
-    specific = page.specific
-    for video in (getattr(specific, "video", None), getattr(specific, "recording", None)):
-        if isinstance(video, LessonVideo) and video.processing == LessonVideo.Processing.PENDING:
-            video_process_task.delay(video_id=video.pk)
+    video = video_of(page)
+    if isinstance(video, LessonVideo) and video.processing == LessonVideo.Processing.PENDING:
+        video_process_task.delay(video_id=video.pk)
 
 
 def new_version_view(request, page_id: int):

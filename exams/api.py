@@ -14,8 +14,7 @@ from django.shortcuts import get_object_or_404
 from ninja import NinjaAPI, Schema, Status
 from ninja.security import django_auth
 
-from courses.models import ModulePage
-from courses.selectors import module_locked_for_user
+from courses.selectors import module_locked_for_user, module_of
 
 from .choices import AttemptStatus
 from .models import Attempt, ExamPage
@@ -140,7 +139,7 @@ def _result_out(attempt: Attempt) -> ResultOut:
 def start_attempt(request, payload: StartIn):
     """Start a sitting of an exam, or resume the open one."""
     exam = get_object_or_404(ExamPage.objects.live(), pk=payload.exam_id)
-    module = ModulePage.objects.filter(path=exam.path[: -ExamPage.steplen]).first()
+    module = module_of(exam)
     if module is not None and module_locked_for_user(module=module, user=request.user):
         return Status(409, {"detail": "locked"})
     try:

@@ -154,14 +154,20 @@ def wrong_book_for(*, user) -> QuerySet[WrongAnswer]:
     )
 
 
-def weak_area_ids_for_user(*, user, limit: int = 2) -> list[int]:
-    """The business areas where this person answers worst (薄弱领域): lowest share correct, and
-    areas of their wrong-answer book first. One query."""
-    rows = (
+def _answer_counts_by_area(user) -> QuerySet:
+    """Per business area, how many of this person's scored answers there are and how many were
+    right (one query)."""
+    return (
         Answer.objects.filter(attempt__user=user, is_correct__isnull=False)
         .values("question__bank__area_id")
         .annotate(total=Count("pk"), right=Count("pk", filter=Q(is_correct=True)))
     )
+
+
+def weak_area_ids_for_user(*, user, limit: int = 2) -> list[int]:
+    """The business areas where this person answers worst (薄弱领域): lowest share correct, and
+    areas of their wrong-answer book first. One query."""
+    rows = _answer_counts_by_area(user)
     ranked = sorted(rows, key=lambda r: (r["right"] / r["total"], -r["total"]))
     ids = [r["question__bank__area_id"] for r in ranked][:limit]
     if not ids:
@@ -191,12 +197,7 @@ def progress_by_area_for_user(*, user) -> list[AreaProgress]:
     exams passed of exams taken. Three queries."""
     from training.org.models import BusinessArea
 
-    answers = {
-        r["question__bank__area_id"]: r
-        for r in Answer.objects.filter(attempt__user=user, is_correct__isnull=False)
-        .values("question__bank__area_id")
-        .annotate(total=Count("pk"), right=Count("pk", filter=Q(is_correct=True)))
-    }
+    answers = {r["question__bank__area_id"]: r for r in _answer_counts_by_area(user)}
     exams = {
         r["exam__bank__area_id"]: r
         for r in Attempt.objects.filter(user=user, kind=Attempt.Kind.EXAM, status=AttemptStatus.GRADED)

@@ -20,6 +20,7 @@ from courses.services import lesson_complete
 from . import grading
 from .choices import AttemptStatus, ExamMode
 from .models import Answer, Attempt, Choice, ExamPage, PointsEntry, Question, QuestionVersion, WrongAnswer
+from .selectors import open_attempt_for_user, question_banks_for_author
 from .signals import attempt_graded
 
 NO_QUESTIONS = _("This exam has no questions yet.")
@@ -171,9 +172,7 @@ def attempt_start(
     open attempt.
     """
     now = now or timezone.now()
-    open_attempt = Attempt.objects.filter(
-        user=user, exam=exam, kind=Attempt.Kind.EXAM, status=AttemptStatus.IN_PROGRESS
-    ).first()
+    open_attempt = open_attempt_for_user(user=user, exam=exam)
     if open_attempt is not None:
         return open_attempt
     if exam.opens_at and now < exam.opens_at:
@@ -255,7 +254,11 @@ def answer_save(
     Answers after the deadline are refused. Two queries: the locked attempt and one upsert."""
     now = now or timezone.now()
     with transaction.atomic():
-        attempt = Attempt.objects.select_for_update().get(pk=attempt_id, user=user)
+        attempt = (
+            Attempt.objects.select_for_update(of=("self",))
+            .select_related("exam")
+            .get(pk=attempt_id, user=user)
+        )
         if attempt.status != AttemptStatus.IN_PROGRESS:
             raise ExamError(ATTEMPT_CLOSED)
         if _is_late(attempt, now):
@@ -418,8 +421,6 @@ def attempts_submit_expired(*, now: datetime.datetime | None = None) -> int:
 def answer_mark(*, answer_id: int, marker, awarded: Decimal, comment: str = "", now=None) -> Answer:
     """Mark an essay answer (阅卷) in a bank the marker owns; when the last answer of an attempt is
     marked, the attempt's result — and anything that depends on it — follows."""
-    from .selectors import question_banks_for_author
-
     now = now or timezone.now()
     answer = (
         Answer.objects.select_for_update(of=("self",)).select_related("attempt", "question").get(pk=answer_id)

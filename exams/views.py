@@ -4,7 +4,6 @@ from decimal import Decimal, InvalidOperation
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.response import TemplateResponse
@@ -13,6 +12,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from courses.selectors import lesson_context_for_user
+from training.org.decorators import trainer_required
 
 from .choices import AttemptStatus, ExamMode, Layout, Reveal
 from .models import Answer, Attempt, ExamPage
@@ -251,24 +251,15 @@ def my_progress(request):
 # --- marking and item analysis for trainers ---------------------------------------------------
 
 
-def _trainer_only(request):
-    from training.org.selectors import scope_for_user
-
-    if not scope_for_user(request.user).is_trainer:
-        raise PermissionDenied
-
-
-@login_required
+@trainer_required
 def marking_queue(request):
     """Essay answers waiting for a mark in the trainer's own banks (阅卷)."""
-    _trainer_only(request)
     return render(request, "exams/marking_queue.html", {"answers": marking_queue_for(user=request.user)[:50]})
 
 
-@login_required
+@trainer_required
 def mark_answer(request, answer_id: int):
     """Mark one essay answer with points and a comment."""
-    _trainer_only(request)
     answer = get_object_or_404(
         Answer.objects.select_related("question__bank", "attempt", "version"),
         pk=answer_id,
@@ -293,18 +284,16 @@ def mark_answer(request, answer_id: int):
     return render(request, "exams/mark_answer.html", {"answer": answer, "error": error, "points": points})
 
 
-@login_required
+@trainer_required
 def item_analysis(request, bank_id: int):
     """Item statistics of one of the trainer's banks (试题分析)."""
-    _trainer_only(request)
     bank = get_object_or_404(question_banks_for_author(user=request.user), pk=bank_id)
     return render(
         request, "exams/item_analysis.html", {"bank": bank, "stats": item_analysis_for_bank(bank=bank)}
     )
 
 
-@login_required
+@trainer_required
 def my_banks(request):
-    _trainer_only(request)
     banks = question_banks_for_author(user=request.user).select_related("area")
     return render(request, "exams/my_banks.html", {"banks": banks})

@@ -1,10 +1,15 @@
 """Authoring of question banks in the Wagtail admin, scoped: a trainer sees and edits only the
 banks they own (and their questions); an administrator sees all."""
 
-from django.http import Http404
+from django import forms
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 
+from wagtail import hooks
 from wagtail.admin.forms import WagtailAdminModelForm
+from wagtail.admin.menu import MenuItem
 from wagtail.admin.panels import ObjectList
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import (
@@ -17,6 +22,9 @@ from wagtail.snippets.views.snippets import (
     UsageView,
 )
 
+from .bank_io import questions_export, questions_import
+from .formats import xlsx as xlsx_format
+from .formats.model import ImportFailed
 from .models import Question, QuestionBank
 from .selectors import question_banks_for_author, questions_for_author
 
@@ -112,18 +120,6 @@ register_snippet(ExamsMenuGroup)
 
 
 # --- import and export in the admin ----------------------------------------------------------
-
-from django import forms  # noqa: E402
-from django.http import HttpResponse  # noqa: E402
-from django.shortcuts import get_object_or_404, render  # noqa: E402
-from django.urls import path, reverse  # noqa: E402
-
-from wagtail import hooks  # noqa: E402
-from wagtail.admin.menu import MenuItem  # noqa: E402
-
-from .bank_io import questions_export, questions_import  # noqa: E402
-from .formats import xlsx as xlsx_format  # noqa: E402
-from .formats.model import ImportFailed  # noqa: E402
 
 CONTENT_TYPES = {
     "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx"),

@@ -7,6 +7,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from training.org.decorators import trainer_required
 from training.org.models import Job, OrgUnit
 from training.org.selectors import (
     competency_settings,
@@ -180,15 +181,9 @@ def job_download(request, pk: int):
     )
 
 
-def _trainer_or_admin(request):
-    if not scope_for_user(request.user).is_trainer:
-        raise PermissionDenied
-
-
-@login_required
+@trainer_required
 def people_search(request):
     """Trainers and admins find a person to issue, revoke or record a practical assessment."""
-    _trainer_or_admin(request)
     query = request.GET.get("q", "").strip()[:40]
     people = []
     if query:
@@ -202,13 +197,12 @@ def people_search(request):
     return render(request, "competency/people_search.html", {"query": query, "people": people})
 
 
-@login_required
+@trainer_required
 def person_certifications(request, staff_id: int):
     """One person's certifications with the by-hand actions (人工发证、撤销、实操考核)."""
     from training.org.choices import Level
     from training.org.models import BusinessArea, Staff
 
-    _trainer_or_admin(request)
     staff = get_object_or_404(Staff.objects.select_related("org_unit"), pk=staff_id)
     error = None
     if request.method == "POST":
