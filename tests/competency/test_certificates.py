@@ -2,7 +2,9 @@
 
 import io
 
+import pypdfium2
 import pytest
+import zxingcpp
 from pypdf import PdfReader
 
 from tests import factories
@@ -25,6 +27,18 @@ def test_certificate_pdf_carries_the_chinese_text_back(client, people):
     text = _text(response.content)
     for part in ("资格证书", "张小明", "失业保险", "初级", cert.number, cert.expires_on.isoformat()):
         assert part in text, part
+
+
+def test_certificate_qr_code_scans_to_the_verification_page(client, people):
+    cert = certification_issue(staff=people["learner"], area=factories.areas()["unemployment"], level="basic")
+    client.force_login(people["learner"].user)
+    pdf = client.get(f"/certificates/{cert.pk}/pdf/").content
+    # Render the page as a phone camera would see it, and scan it with a real QR decoder.
+    image = pypdfium2.PdfDocument(pdf)[0].render(scale=1.5).to_pil()
+    codes = zxingcpp.read_barcodes(image)
+    assert [code.text for code in codes] == [f"http://testserver/verify/{cert.verify_token}/"]
+    client.logout()
+    assert client.get(codes[0].text.removeprefix("http://testserver")).status_code == 200
 
 
 def test_pdf_scope(client, people):

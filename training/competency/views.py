@@ -16,6 +16,7 @@ from training.org.selectors import (
     staff_list_in_subtree,
 )
 
+from .badges import BadgeUnavailable, achievement_description, certification_badge, did_document
 from .dates import mask_name
 from .models import Certification
 from .selectors import (
@@ -137,6 +138,45 @@ def certificate_pdf_view(request, pk: int):
     response = HttpResponse(data, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="certificate-{cert.number}.pdf"'
     return response
+
+
+@login_required
+def certificate_badge_view(request, pk: int):
+    """The certification as a signed Open Badges 3.0 credential (开放徽章), to keep in a wallet or
+    hand to another system. A revoked certification has none."""
+    cert = _cert_in_reach(request, pk)
+    try:
+        badge = certification_badge(certification=cert, base_url=request.build_absolute_uri("/"))
+    except BadgeUnavailable:
+        raise Http404 from None
+    response = JsonResponse(
+        badge, content_type="application/ld+json", json_dumps_params={"ensure_ascii": False}
+    )
+    response["Content-Disposition"] = f'attachment; filename="certificate-{cert.number}.json"'
+    return response
+
+
+def achievement_view(request, area_code: str, level: str):
+    """What an Open Badges achievement id resolves to: public, like the verification page."""
+    from training.org.choices import Level
+    from training.org.models import BusinessArea
+
+    if level not in Level.values:
+        raise Http404
+    area = get_object_or_404(BusinessArea, code=area_code)
+    return JsonResponse(
+        achievement_description(area=area, level=level, base_url=request.build_absolute_uri("/")),
+        content_type="application/ld+json",
+        json_dumps_params={"ensure_ascii": False},
+    )
+
+
+def did_document_view(request):
+    """The issuer's DID document (did:web), so anyone can check a badge's signature. Only an https
+    site has one: did:web is defined for https alone."""
+    if not request.is_secure():
+        raise Http404
+    return JsonResponse(did_document(request.build_absolute_uri("/")), content_type="application/did+json")
 
 
 @login_required

@@ -36,6 +36,7 @@ env = environ.Env(
     DEFAULT_FROM_EMAIL=(str, "Station Academy <noreply@localhost>"),
     WAGTAILADMIN_BASE_URL=(str, "http://127.0.0.1:8000"),
     DEMO_PASSWORD=(str, "demo12345"),
+    OB3_SIGNING_KEY_FILE=(str, ""),
     SECURE_SSL_REDIRECT=(bool, False),
     SESSION_COOKIE_SECURE=(bool, False),
     CSRF_COOKIE_SECURE=(bool, False),
@@ -197,6 +198,11 @@ STORAGES = {
 # --- email ----------------------------------------------------------------------------------
 vars().update(env.email_url_config(env("EMAIL_URL") or "consolemail://"))
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL")
+
+# --- open badges ----------------------------------------------------------------------------
+# The Ed25519 key certifications are signed with, created on first use. Every web process must
+# read the same file.
+OB3_SIGNING_KEY_FILE = env("OB3_SIGNING_KEY_FILE") or str(VAR_DIR / "keys" / "ob3-ed25519.pem")
 
 # --- wagtail --------------------------------------------------------------------------------
 WAGTAIL_SITE_NAME = "基层人社学堂"

@@ -21,8 +21,9 @@ CELERY_BEAT_SCHEDULE = {}
 # test database can be dropped at the end.
 DATABASES["default"]["CONN_MAX_AGE"] = 0
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # A file, not memory: the live server and the worker threads then share one database.
-    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-db.sqlite3")}
+    # A file, not memory: the live server and the worker threads then share one database. One file
+    # per test process, so two runs side by side never share (or delete) each other's database.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-db-{os.getpid()}.sqlite3")}
 LANGUAGE_CODE = "zh-hans"
 DEBUG = False
 ALLOWED_HOSTS = ["*"]
