@@ -8,7 +8,7 @@ WEB_WORKERS ?= 2
 DEMO_PASSWORD ?= demo12345
 export DEMO_PASSWORD
 
-.PHONY: run test install messages migrate demo static lint format bench-smoke clean
+.PHONY: run test install messages migrate demo static lint format bench bench-install bench-smoke clean
 
 $(VENV)/.installed: requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -57,6 +57,20 @@ lint: install
 format: install
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
+
+# Benchmark (bench/README.md): PostgreSQL and Redis on 127.0.0.1; SIZE=xs|s|m|l, BENCH_ARGS for more.
+SIZE ?= s
+$(VENV)/.bench-installed: bench/requirements.txt $(VENV)/.installed
+	$(BIN)/python -m pip install --quiet -r bench/requirements.txt
+	touch $@
+
+bench-install: $(VENV)/.bench-installed
+
+bench: bench-install messages static
+	$(BIN)/python -m bench.run --size $(SIZE) $(BENCH_ARGS)
+
+bench-smoke: bench-install messages static
+	$(BIN)/python -m bench.run --smoke
 
 clean:
 	rm -rf var/test-* var/static

@@ -1,5 +1,10 @@
+import json
 import shutil
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from types import SimpleNamespace
+from urllib.parse import parse_qs, urlsplit
 
 from django.conf import settings
 
@@ -73,3 +78,50 @@ def celery_worker_real(transactional_db):
 def pytest_sessionfinish(session, exitstatus):
     for folder in Path(settings.BASE_DIR, "var").glob("test-broker-*"):
         shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture
+def robot_server():
+    """A real HTTP server on 127.0.0.1 standing in for WeCom / DingTalk: it records every POST
+    byte for byte and answers per path (default HTTP 200 with errcode 0)."""
+    received: list[SimpleNamespace] = []
+    answers: dict[str, tuple[int, dict]] = {}
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self):
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            split = urlsplit(self.path)
+            received.append(
+                SimpleNamespace(
+                    path=split.path,
+                    query=parse_qs(split.query),
+                    raw_query=split.query,
+                    body=body,
+                    content_type=self.headers["Content-Type"],
+                )
+            )
+            status, answer = answers.get(split.path, (200, {"errcode": 0, "errmsg": "ok"}))
+            data = json.dumps(answer).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    try:
+        yield SimpleNamespace(
+            url=f"http://127.0.0.1:{server.server_address[1]}",
+            received=received,
+            answers=answers,
+            to=lambda path: [r for r in received if r.path == path],
+        )
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)

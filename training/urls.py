@@ -22,6 +22,8 @@ urlpatterns = [
     path("api/v1/", exams_api.urls),
     path("", include("courses.urls")),
     path("", include("training.competency.urls")),
+    path("", include("training.plans.urls")),
+    path("", include("training.notify.urls")),
 ]
 
 if settings.SERVE_MEDIA:

@@ -569,8 +569,77 @@ def seed_drills(rng: random.Random) -> Iterator[str]:
     yield f"drills: {done} daily practices handed in"
 
 
+def _demo_plan(**fields) -> int:
+    from training.plans.services import plan_create, plan_sync
+
+    with transaction.atomic():
+        plan = plan_create(**fields)
+        # As if assigned on the day the plan started (before the queued sync runs at commit), so
+        # due dates fall where the story needs them.
+        plan_sync(plan=plan, today=plan.starts_on)
+    return 1
+
+
+def seed_plans(rng: random.Random) -> Iterator[str]:
+    """Training plans: a yearly policy refresh for the city's full-time staff (due in a few weeks),
+    an ad-hoc plan for a new unemployment-insurance policy in 东湖区 that is already overdue (so
+    reminders and escalation have something to chase), and the coverage-gap proposals."""
+    from training.plans.models import TrainingPlan
+    from training.plans.services import gap_proposals_refresh, reminders_send
+
+    admin = get_user_model().objects.filter(username="demo_admin").first()
+    manager = get_user_model().objects.filter(username="demo_manager").first()
+    city = OrgUnit.get_root_nodes().first()
+    east = OrgUnit.objects.filter(name="东湖区").first()
+    refresh_exam = (
+        ExamPage.objects.live()
+        .filter(slug__startswith="exam")
+        .descendant_of(ModulePage.objects.get(slug="module-unemployment-basic"))
+        .first()
+    )
+    new_policy = ModulePage.objects.filter(slug="module-employment-basic").first()
+    today = timezone.localdate()
+    if admin is None or manager is None or city is None or east is None or not refresh_exam or not new_policy:
+        yield "plans: skipped (no demo city)"
+        return
+    made = 0
+    if not TrainingPlan.objects.filter(title="年度业务政策更新培训").exists():
+        made += _demo_plan(
+            actor=admin,
+            root=city,
+            title="年度业务政策更新培训",
+            description="每年一次：学习最新政策口径，并重新通过失业保险业务考试。",
+            pages=[refresh_exam],
+            recurrence="yearly",
+            employment=Employment.FULL_TIME,
+            starts_on=today - datetime.timedelta(days=20),
+            due_days=45,
+        )
+    if not TrainingPlan.objects.filter(title="稳岗返还新政专项培训").exists():
+        made += _demo_plan(
+            actor=manager,
+            root=east,
+            title="稳岗返还新政专项培训",
+            description="新政策实施：东湖区全体人员完成就业服务初级模块。",
+            pages=[new_policy],
+            starts_on=today - datetime.timedelta(days=40),
+            due_on=today - datetime.timedelta(days=10),
+        )
+    sent = reminders_send()
+    gaps = gap_proposals_refresh()
+    yield f"plans: {TrainingPlan.objects.count()} ({made} new), reminders {sum(sent.values())}, gap proposals {gaps}"
+
+
 def seed_all() -> Iterator[str]:
-    generators = (seed_org, seed_staff, seed_content, seed_certifications, seed_demo_progress, seed_drills)
+    generators = (
+        seed_org,
+        seed_staff,
+        seed_content,
+        seed_certifications,
+        seed_demo_progress,
+        seed_drills,
+        seed_plans,
+    )
     for offset, generator in enumerate(generators):
         # Each generator draws from its own stream, so a change in one leaves the others alone.
         yield from generator(random.Random(SEED + offset))

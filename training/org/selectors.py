@@ -55,7 +55,8 @@ def scope_for_user(user) -> UserScope:
     return scope
 
 
-def _path_q(paths: tuple[str, ...], prefix: str = "") -> Q:
+def subtree_q(paths: tuple[str, ...], prefix: str = "") -> Q:
+    """Rows whose ``<prefix>path`` lies in one of the subtrees (none for no paths)."""
     q = Q(pk__in=[])
     for p in paths:
         q |= Q(**{f"{prefix}path__startswith": p})
@@ -67,7 +68,7 @@ def org_unit_list_for_scope(*, scope: UserScope) -> QuerySet[OrgUnit]:
     qs = OrgUnit.objects.all()
     if scope.is_admin:
         return qs
-    return qs.filter(_path_q(scope.managed_paths))
+    return qs.filter(subtree_q(scope.managed_paths))
 
 
 def managed_roots_for_scope(*, scope: UserScope) -> QuerySet[OrgUnit]:

@@ -55,9 +55,11 @@ CSRF_TRUSTED_ORIGINS = env("DJANGO_CSRF_TRUSTED_ORIGINS")
 INSTALLED_APPS = [
     # ours, bottom layer first
     "training.org",
+    "training.notify",
     "courses",
     "exams",
     "training.competency",
+    "training.plans",
     "training.demo",
     # wagtail
     "wagtailmedia",
@@ -116,6 +118,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "training.org.context_processors.roles",
+                "training.notify.context_processors.notifications",
             ],
         },
     },
@@ -198,6 +201,8 @@ STORAGES = {
 # --- email ----------------------------------------------------------------------------------
 vars().update(env.email_url_config(env("EMAIL_URL") or "consolemail://"))
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL")
+# The daily digests are sent inside a database transaction: a mail server that hangs must not hold it.
+EMAIL_TIMEOUT = 20
 
 # --- open badges ----------------------------------------------------------------------------
 # The Ed25519 key certifications are signed with, created on first use. Every web process must
@@ -261,6 +266,18 @@ CELERY_TASK_TIME_LIMIT = 30 * 60
 CELERY_TASK_SOFT_TIME_LIMIT = 25 * 60
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
+    # 02:00 every night: training plans — new rounds, newcomers and leavers, progress, and the
+    # proposals for stations whose coverage fell below K.
+    "plans-sync-nightly": {
+        "task": "training.plans.tasks.plans_sync_all_task",
+        "schedule": crontab(minute=0, hour=2),
+    },
+    # hourly at :10: reminders before, on and after due dates, escalation, renewal windows (each
+    # sent once; email goes in the daily digest, robots wait out quiet hours).
+    "plans-reminders-hourly": {
+        "task": "training.plans.tasks.reminders_send_task",
+        "schedule": crontab(minute=10),
+    },
     # 01:30 every night (crontab.guru: "30 1 * * *"): move certifications past their expiry date.
     "certifications-expire-nightly": {
         "task": "training.competency.tasks.certifications_expire_task",
@@ -275,6 +292,17 @@ CELERY_BEAT_SCHEDULE = {
     "videos-process-pending": {
         "task": "courses.tasks.videos_queue_pending_task",
         "schedule": crontab(minute="*/2"),
+    },
+    # every minute: send robot messages that are due (retries, ends of quiet hours, lost tasks).
+    "robot-webhooks-send-due": {
+        "task": "training.notify.tasks.webhook_deliveries_sweep_task",
+        "schedule": crontab(minute="*"),
+    },
+    # every 5 minutes: the daily email digests; each person gets at most one a day, from the
+    # digest time (Settings → 通知设置, default 08:30) on and never in quiet hours.
+    "email-digests-send": {
+        "task": "training.notify.tasks.send_email_digests",
+        "schedule": crontab(minute="*/5"),
     },
 }
 

@@ -1,0 +1,21 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class PlansConfig(AppConfig):
+    name = "training.plans"
+    label = "plans"
+    verbose_name = _("Training plans")
+
+    def ready(self) -> None:
+        from django.db.models.signals import post_save
+
+        from courses.signals import module_completed
+        from exams.signals import attempt_graded
+        from training.org.models import Staff
+
+        from .receivers import on_attempt_graded, on_module_completed, on_staff_saved
+
+        module_completed.connect(on_module_completed, dispatch_uid="plans_module_completed")
+        attempt_graded.connect(on_attempt_graded, dispatch_uid="plans_attempt_graded")
+        post_save.connect(on_staff_saved, sender=Staff, dispatch_uid="plans_staff_saved")
