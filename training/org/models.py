@@ -92,6 +92,9 @@ class Staff(models.Model):
     )
     hire_date = models.DateField(_("hire date"), null=True, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
+    # Personal data: shown masked (see training/org/privacy.py) unless the viewer's role needs it.
+    id_number = models.CharField(_("ID number"), max_length=18, null=True, blank=True, unique=True)
+    phone = models.CharField(_("mobile phone"), max_length=20, blank=True)
 
     class Meta:
         ordering = ["org_unit__path", "name"]
@@ -200,3 +203,25 @@ class Job(models.Model):
     @property
     def percent(self) -> int:
         return round(100 * self.done / self.total) if self.total else (100 if self.status == "done" else 0)
+
+
+class AuditEvent(models.Model):
+    """Who changed what, and when (操作审计): roster imports, certification changes, plan changes,
+    exports of personal data, role changes. Written by ``training.org.audit.audit_record``; never
+    edited."""
+
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    action = models.CharField(_("action"), max_length=60, db_index=True)
+    target = models.CharField(_("object"), max_length=200, blank=True)
+    details = models.JSONField(_("details"), default=dict, blank=True)
+    at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit events")
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_id} {self.action} {self.target}"
