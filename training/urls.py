@@ -23,6 +23,7 @@ urlpatterns = [
     path("", include("courses.urls")),
     path("", include("training.competency.urls")),
     path("", include("training.plans.urls")),
+    path("", include("training.reports.urls")),
     path("", include("training.notify.urls")),
 ]
 

@@ -417,3 +417,33 @@ def test_my_tasks_are_ordered_by_urgency_with_a_constant_number_of_queries(
         plan_sync(plan=plan, today=D(2020, 1, 1))
     # progress refresh reads per round (a handful of rows per person); the page itself is constant
     assert count() <= few + 5 * 4
+
+
+def test_people_imported_from_a_roster_get_their_assignments(
+    tree, people, mod, django_capture_on_commit_callbacks
+):
+    from tests.org.conftest import id_number, roster_bytes
+    from training.org.roster import roster_import
+
+    plan = _plan(people["admin"].user, tree["east"], [mod], starts_on=D(2026, 1, 1), due_on=D(2099, 1, 1))
+    plan_sync(plan=plan)
+    new = id_number()
+    data = roster_bytes([[tree["east_comm"].code, "孙新来", new, "13800138000", "窗口受理员", "专职", ""]])
+    with django_capture_on_commit_callbacks(execute=True):
+        roster_import(data=data, filename="花名册.xlsx", actor=None)
+    assert Assignment.objects.filter(round__plan=plan, staff__id_number=new).exists()
+
+
+def test_plan_changes_and_certification_changes_are_audited(tree, people, mod):
+    from training.competency.services import certification_revoke
+    from training.org.models import AuditEvent
+
+    _plan(people["manager"].user, tree["east"], [mod], title="审计测试计划")
+    created = AuditEvent.objects.get(action="plan.create")
+    assert created.actor == people["manager"].user and "审计测试计划" in created.target
+    cert = certification_issue(staff=people["learner"], area=factories.areas()["pension"], level="basic")
+    assert not AuditEvent.objects.filter(action__startswith="certification.").exists()  # by the system
+    certification_revoke(certification=cert, actor=people["admin"].user, reason="材料不全")
+    revoked = AuditEvent.objects.get(action="certification.revoked")
+    assert revoked.actor == people["admin"].user and revoked.details["reason"] == "材料不全"
+    assert "张小明" in revoked.target

@@ -8,10 +8,16 @@ class CompetencyConfig(AppConfig):
     verbose_name = _("Certification and competency")
 
     def ready(self) -> None:
+        from django.db.models.signals import post_save
+
         from courses.signals import module_completed
         from exams.signals import attempt_graded
 
-        from .receivers import on_attempt_graded, on_module_completed
+        from .models import CertificationEvent
+        from .receivers import on_attempt_graded, on_certification_event_saved, on_module_completed
 
         module_completed.connect(on_module_completed, dispatch_uid="competency_module_completed")
         attempt_graded.connect(on_attempt_graded, dispatch_uid="competency_attempt_graded")
+        post_save.connect(
+            on_certification_event_saved, sender=CertificationEvent, dispatch_uid="competency_event_audit"
+        )

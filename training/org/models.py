@@ -225,3 +225,45 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_id} {self.action} {self.target}"
+
+
+class StaffTransfer(models.Model):
+    """A move of a person from one unit to another (人员调动), kept as history. The unit names are
+    copied as full paths, so the record still reads right after a unit is renamed, moved or merged
+    away (its link then goes empty)."""
+
+    staff = models.ForeignKey(
+        Staff, on_delete=models.CASCADE, related_name="transfers", verbose_name=_("staff member")
+    )
+    from_unit = models.ForeignKey(
+        OrgUnit,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("from unit"),
+    )
+    to_unit = models.ForeignKey(
+        OrgUnit,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("to unit"),
+    )
+    from_unit_label = models.CharField(_("from unit"), max_length=400, blank=True)
+    to_unit_label = models.CharField(_("to unit"), max_length=400, blank=True)
+    on = models.DateField(_("date"))
+    source = models.CharField(_("source"), max_length=100, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-on", "-pk"]
+        verbose_name = _("staff transfer")
+        verbose_name_plural = _("staff transfers")
+
+    def __str__(self) -> str:
+        return f"{self.on} {self.staff_id}: {self.from_unit_label} → {self.to_unit_label}"

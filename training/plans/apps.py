@@ -13,9 +13,11 @@ class PlansConfig(AppConfig):
         from courses.signals import module_completed
         from exams.signals import attempt_graded
         from training.org.models import Staff
+        from training.org.signals import staff_changed
 
-        from .receivers import on_attempt_graded, on_module_completed, on_staff_saved
+        from .receivers import on_attempt_graded, on_module_completed, on_staff_bulk_changed, on_staff_saved
 
         module_completed.connect(on_module_completed, dispatch_uid="plans_module_completed")
         attempt_graded.connect(on_attempt_graded, dispatch_uid="plans_attempt_graded")
         post_save.connect(on_staff_saved, sender=Staff, dispatch_uid="plans_staff_saved")
+        staff_changed.connect(on_staff_bulk_changed, dispatch_uid="plans_staff_bulk_changed")

@@ -6,7 +6,7 @@ from functools import partial
 
 from django.db import transaction
 
-from .tasks import plans_sync_for_staff_task, progress_refresh_for_user_task
+from .tasks import plans_sync_all_task, plans_sync_for_staff_task, progress_refresh_for_user_task
 
 
 def on_module_completed(sender, *, user_id: int, module_id: int, **kwargs) -> None:
@@ -27,3 +27,12 @@ def on_staff_saved(sender, instance, raw: bool = False, **kwargs) -> None:
 
     if TrainingPlan.objects.filter(is_active=True).exists():
         transaction.on_commit(partial(plans_sync_for_staff_task.delay, staff_id=instance.pk))
+
+
+def on_staff_bulk_changed(sender, staff_ids, **kwargs) -> None:
+    """A roster import or a unit move changed many people at once (sent after commit): one pass
+    over the active plans gives newcomers and transfers their assignments."""
+    from .models import TrainingPlan
+
+    if staff_ids and TrainingPlan.objects.filter(is_active=True).exists():
+        plans_sync_all_task.delay()

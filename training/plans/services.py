@@ -15,6 +15,7 @@ from django.utils import timezone
 from courses.models import ModulePage
 from training.competency.models import Certification, CertificationStatus
 from training.notify.services import notify, notify_unit
+from training.org.audit import audit_record
 from training.org.models import OrgUnit, Staff
 from training.org.selectors import competency_settings, scope_for_user
 
@@ -106,6 +107,12 @@ def plan_create(*, actor, root: OrgUnit, title: str, pages: list, **fields) -> T
     if people:
         plan.people.set(people)
     PlanItem.objects.bulk_create(PlanItem(plan=plan, page=page, sort_order=i) for i, page in enumerate(pages))
+    audit_record(
+        actor=actor,
+        action="plan.create",
+        target=f"{plan.pk} {plan.title}",
+        details={"root": root.name, "items": [p.title for p in pages], "recurrence": recurrence},
+    )
     from .tasks import plan_sync_task
 
     transaction.on_commit(partial(plan_sync_task.delay, plan_id=plan.pk))
@@ -286,6 +293,16 @@ def extension_decide(*, actor, request: ExtensionRequest, approve: bool, note: s
     if approve:
         assignment.due_on, assignment.escalated_on = request.requested_due_on, None
         assignment.save(update_fields=["due_on", "escalated_on"])
+    audit_record(
+        actor=actor,
+        action="plan.extension_" + ("approve" if approve else "refuse"),
+        target=f"{assignment.staff.name}《{assignment.round.plan.title}》",
+        details={
+            "from": str(request.previous_due_on),
+            "to": str(request.requested_due_on),
+            "note": request.decision_note,
+        },
+    )
     notify(
         assignment.staff.user,
         kind="extension_decided",
@@ -385,6 +402,7 @@ def gap_confirm(*, actor, proposal: GapProposal, staff: Staff | None = None) -> 
     proposal.status, proposal.plan, proposal.candidate = GapProposal.Status.CONFIRMED, plan, person
     proposal.decided_by, proposal.decided_at = actor, timezone.now()
     proposal.save()
+    audit_record(actor=actor, action="plan.gap_confirm", target=plan.title, details={"person": person.name})
     return plan
 
 

@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "exams",
     "training.competency",
     "training.plans",
+    "training.reports",
     "training.demo",
     # wagtail
     "wagtailmedia",

@@ -1,0 +1,322 @@
+"""Administrators' screens in the Wagtail admin (under /admin/org/): roster import, the org tree
+(create, edit, move, merge) and the audit log. Managers and everyone else are refused (403)."""
+
+from __future__ import annotations
+
+import json
+from functools import wraps
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Count
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext_lazy as _
+
+from .choices import UnitLevel
+from .models import AuditEvent, BusinessArea, OrgUnit, Staff
+from .roster import MAX_ROWS, RosterInvalid, roster_import, roster_template_for_site
+from .selectors import scope_for_user
+from .services import (
+    OrgTreeError,
+    org_unit_create,
+    org_unit_merge,
+    org_unit_move,
+    org_unit_update,
+    unit_labels,
+)
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+LEVELS = [c.value for c in UnitLevel]
+
+
+def admin_required(view):
+    """Administrators only (scope ``is_admin``); Wagtail's own check already sent anonymous users
+    to log in."""
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        if not scope_for_user(request.user).is_admin:
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+# --- roster --------------------------------------------------------------------------------------
+
+
+class RosterForm(forms.Form):
+    file = forms.FileField(label=_("Roster file (.xlsx)"))
+
+
+@admin_required
+def roster_import_view(request):
+    """Upload a roster: either everything is imported and the summary shown, or nothing and every
+    problem is listed by row and column."""
+    form = RosterForm(request.POST or None, request.FILES or None)
+    issues, summary = [], None
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            summary = roster_import(data=upload.read(), filename=upload.name, actor=request.user)
+        except RosterInvalid as invalid:
+            issues = [str(issue) for issue in invalid.issues]
+        else:
+            form = RosterForm()
+    return render(
+        request,
+        "org/admin/roster_import.html",
+        {"form": form, "issues": issues, "summary": summary, "max_rows": MAX_ROWS},
+    )
+
+
+@admin_required
+def roster_template_view(request):
+    response = HttpResponse(roster_template_for_site(), content_type=XLSX)
+    response["Content-Disposition"] = (
+        "attachment; filename=\"roster-template.xlsx\"; filename*=UTF-8''%E8%8A%B1%E5%90%8D%E5%86%8C%E5%AF%BC%E5%85%A5%E6%A8%A1%E6%9D%BF.xlsx"
+    )
+    return response
+
+
+# --- org tree ------------------------------------------------------------------------------------
+
+
+class UnitChoiceField(forms.ModelChoiceField):
+    """Units shown by their full path (江川市/东湖区/…)."""
+
+    def __init__(self, *args, labels: dict[int, str] | None = None, **kwargs):
+        self.labels = labels or {}
+        super().__init__(*args, **kwargs)
+
+    def label_from_instance(self, obj):
+        return self.labels.get(obj.pk, obj.name)
+
+
+class UnitForm(forms.ModelForm):
+    areas = forms.ModelMultipleChoiceField(
+        queryset=BusinessArea.objects.all(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label=_("business areas offered"),
+    )
+
+    class Meta:
+        model = OrgUnit
+        fields = ["name", "code", "is_rural", "population", "areas"]
+
+
+class UnitCreateForm(UnitForm):
+    def __init__(self, *args, parent: OrgUnit | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.parent = parent
+        if parent is not None:
+            self.fields["is_rural"].initial = parent.is_rural
+
+    def clean(self):
+        data = super().clean()
+        if self.parent is not None and self.parent.level == LEVELS[-1]:
+            raise forms.ValidationError(_("A community or village cannot have units below it."))
+        return data
+
+    def _post_clean(self):
+        # The tree fields (path, depth, level) are set by the service, not validated here.
+        pass
+
+
+class MoveForm(forms.Form):
+    parent = UnitChoiceField(queryset=OrgUnit.objects.none(), label=_("New parent unit"))
+
+
+class MergeForm(forms.Form):
+    target = UnitChoiceField(queryset=OrgUnit.objects.none(), label=_("Merge into"))
+
+
+def _all_labels() -> dict[int, str]:
+    return unit_labels(OrgUnit.objects.only("pk", "path"))
+
+
+@admin_required
+def unit_tree_view(request):
+    """The whole tree, one row per unit, with its active staff count (three queries)."""
+    units = list(OrgUnit.objects.order_by("path").prefetch_related("areas"))
+    counts = dict(
+        Staff.objects.filter(is_active=True)
+        .order_by()
+        .values("org_unit")
+        .annotate(n=Count("pk"))
+        .values_list("org_unit", "n")
+    )
+    rows = [
+        {
+            "unit": u,
+            "indent": (u.depth - 1) * 2,
+            "staff": counts.get(u.pk, 0),
+            "can_add": u.level != LEVELS[-1],
+        }
+        for u in units
+    ]
+    return render(request, "org/admin/unit_tree.html", {"rows": rows})
+
+
+@admin_required
+def unit_add_view(request, parent_id: int | None = None):
+    parent = get_object_or_404(OrgUnit, pk=parent_id) if parent_id else None
+    form = UnitCreateForm(request.POST or None, parent=parent)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        if OrgUnit.objects.filter(code=data["code"]).exists():
+            form.add_error("code", _("This code is already used by another unit."))
+        else:
+            level = LEVELS[0] if parent is None else LEVELS[LEVELS.index(parent.level) + 1]
+            unit = org_unit_create(
+                parent=parent,
+                name=data["name"],
+                code=data["code"],
+                level=level,
+                is_rural=data["is_rural"],
+                population=data["population"],
+                areas=list(data["areas"]),
+                actor=request.user,
+            )
+            messages.success(request, _("Unit “%(name)s” created.") % {"name": unit.name})
+            return redirect("org_units")
+    label = unit_labels([parent])[parent.pk] if parent else ""
+    return render(request, "org/admin/unit_form.html", {"form": form, "parent_label": label, "unit": None})
+
+
+@admin_required
+def unit_edit_view(request, unit_id: int):
+    unit = get_object_or_404(OrgUnit, pk=unit_id)
+    form = UnitForm(request.POST or None, instance=unit, initial={"areas": list(unit.areas.all())})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        unit = OrgUnit.objects.get(pk=unit.pk)  # the form changed the instance in place
+        org_unit_update(
+            unit=unit,
+            actor=request.user,
+            areas=list(data["areas"]),
+            **{name: data[name] for name in ("name", "code", "is_rural", "population")},
+        )
+        messages.success(request, _("Unit “%(name)s” saved.") % {"name": unit.name})
+        return redirect("org_units")
+    return render(
+        request,
+        "org/admin/unit_form.html",
+        {"form": form, "unit": unit, "unit_label": unit_labels([unit])[unit.pk]},
+    )
+
+
+@admin_required
+def unit_move_view(request, unit_id: int):
+    """Move a unit with its subtree under another parent of the tier above."""
+    unit = get_object_or_404(OrgUnit, pk=unit_id)
+    labels = _all_labels()
+    form = MoveForm(request.POST or None)
+    level = LEVELS.index(unit.level)
+    parents = OrgUnit.objects.none()
+    if level > 0:
+        parents = OrgUnit.objects.filter(level=LEVELS[level - 1]).exclude(path__startswith=unit.path)
+    form.fields["parent"].queryset = parents.order_by("path")
+    form.fields["parent"].labels = labels
+    if request.method == "POST" and form.is_valid():
+        try:
+            org_unit_move(unit=unit, parent=form.cleaned_data["parent"], actor=request.user)
+        except OrgTreeError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, _("Unit “%(name)s” moved.") % {"name": unit.name})
+            return redirect("org_units")
+    return render(
+        request,
+        "org/admin/unit_action.html",
+        {"form": form, "unit": unit, "unit_label": labels[unit.pk], "action": "move"},
+    )
+
+
+@admin_required
+def unit_merge_view(request, unit_id: int):
+    """Merge a unit into another of the same tier: staff (as transfers) and child units move over,
+    offered areas are combined, then the unit is deleted."""
+    unit = get_object_or_404(OrgUnit, pk=unit_id)
+    labels = _all_labels()
+    form = MergeForm(request.POST or None)
+    form.fields["target"].queryset = (
+        OrgUnit.objects.filter(level=unit.level).exclude(pk=unit.pk).order_by("path")
+    )
+    form.fields["target"].labels = labels
+    if request.method == "POST" and form.is_valid():
+        try:
+            target = org_unit_merge(source=unit, target=form.cleaned_data["target"], actor=request.user)
+        except OrgTreeError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(
+                request,
+                _("“%(source)s” merged into “%(target)s”.") % {"source": unit.name, "target": target.name},
+            )
+            return redirect("org_units")
+    return render(
+        request,
+        "org/admin/unit_action.html",
+        {
+            "form": form,
+            "unit": unit,
+            "unit_label": labels[unit.pk],
+            "action": "merge",
+            "staff_count": Staff.objects.filter(org_unit=unit).count(),
+            "child_count": unit.get_children_count(),
+        },
+    )
+
+
+# --- audit log -----------------------------------------------------------------------------------
+
+
+class AuditFilterForm(forms.Form):
+    action = forms.CharField(label=_("Action starts with"), required=False, max_length=60)
+    actor = forms.CharField(label=_("Username"), required=False, max_length=150)
+    date_from = forms.DateField(
+        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    date_to = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+
+def _readable(value) -> str:
+    if isinstance(value, dict | list):
+        return json.dumps(value, ensure_ascii=False)
+    if value is None:
+        return "—"
+    return str(value)
+
+
+@admin_required
+def audit_list_view(request):
+    """The audit trail, newest first, 50 a page, filtered by action prefix, actor and dates."""
+    form = AuditFilterForm(request.GET or None)
+    events = AuditEvent.objects.select_related("actor").order_by("-at", "-pk")
+    if form.is_valid():
+        data = form.cleaned_data
+        if data["action"]:
+            events = events.filter(action__startswith=data["action"].strip())
+        if data["actor"]:
+            events = events.filter(actor__username__iexact=data["actor"].strip())
+        if data["date_from"]:
+            events = events.filter(at__date__gte=data["date_from"])
+        if data["date_to"]:
+            events = events.filter(at__date__lte=data["date_to"])
+    page = Paginator(events, 50).get_page(request.GET.get("p"))
+    rows = [
+        {"event": e, "details": [(k, _readable(v)) for k, v in (e.details or {}).items()]}
+        for e in page.object_list
+    ]
+    query = request.GET.copy()
+    query.pop("p", None)
+    return render(
+        request,
+        "org/admin/audit_list.html",
+        {"form": form, "page": page, "rows": rows, "query": query.urlencode()},
+    )
