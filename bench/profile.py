@@ -54,7 +54,7 @@ def main(argv=None) -> int:
             call()
         print(f"{len(ctx)} queries:")
         for q in ctx.captured_queries:
-            print(f"  {q['time']}s {q['sql'][:160]}")
+            print(f"  {q['time']}s {q['sql'][: int(os.environ.get('BENCH_SQL_CHARS', '160'))]}")
         profiler = cProfile.Profile()
         profiler.enable()
         for _ in range(args.n):

@@ -58,6 +58,36 @@ class HomePage(Page):
         context.update(home_context_for_user(user=request.user))
         return context
 
+    def route(self, request, path_components):
+        """Find the page a URL names in one lookup by its url_path, instead of Wagtail's walk down
+        the tree with two queries per level; routable sub-paths (``/print/``) and anything not
+        found fall back to that walk."""
+        if path_components:
+            from django.contrib.contenttypes.models import ContentType
+            from django.http import Http404
+
+            from wagtail.url_routing import RouteResult
+
+            # Every level of the path in one query, so an unpublished parent still hides its pages.
+            prefixes = [
+                self.url_path + "/".join(path_components[:i]) + "/"
+                for i in range(1, len(path_components) + 1)
+            ]
+            rows = {
+                url_path: (pk, live, content_type_id)
+                for url_path, pk, live, content_type_id in Page.objects.filter(
+                    url_path__in=prefixes
+                ).values_list("url_path", "pk", "live", "content_type_id")
+            }
+            if len(rows) == len(prefixes):
+                if not all(live for _, live, _ in rows.values()):
+                    # Unlike Wagtail's walk, an unpublished module also hides its lessons.
+                    raise Http404
+                pk, _, content_type_id = rows[prefixes[-1]]
+                model = ContentType.objects.get_for_id(content_type_id).model_class()
+                return RouteResult(model.objects.get(pk=pk))
+        return super().route(request, path_components)
+
 
 class TextbookIndexPage(Page):
     """The shelf of unified business-handling textbooks (业务经办教材)."""
@@ -279,6 +309,7 @@ class LessonMixin:
 
     def serve(self, request, *args, **kwargs):
         from django.shortcuts import redirect
+        from django.template.response import TemplateResponse
 
         from .services import lesson_complete, lesson_start
 
@@ -289,7 +320,10 @@ class LessonMixin:
                 target = context["next_lesson"] or context["module"]
                 return redirect(target.url)
         elif request.user.is_authenticated:
-            lesson_start(user=request.user, page=self)
+            # The context reads the person's progress once; the visit is recorded from it.
+            context = self.get_context(request, *args, **kwargs)
+            lesson_start(user=request.user, page=self, visit=context.get("visit"))
+            return TemplateResponse(request, self.get_template(request, *args, **kwargs), context)
         return super().serve(request, *args, **kwargs)
 
 

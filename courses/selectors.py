@@ -177,14 +177,35 @@ def _completed_page_ids(*, user, page_ids: list[int]) -> set[int]:
     )
 
 
-def module_outline_for_user(*, module: ModulePage, user) -> list[OutlineEntry]:
-    """The module's lessons with whether this person completed each (2 queries)."""
+def _progress_rows(*, user, page_ids: list[int]) -> dict[int, tuple]:
+    """(completed_at, started_at) of this person's progress rows on these pages."""
+    if not getattr(user, "is_authenticated", False) or not page_ids:
+        return {}
+    return {
+        page_id: (completed_at, started_at)
+        for page_id, completed_at, started_at in LessonProgress.objects.filter(
+            user=user, page_id__in=page_ids
+        ).values_list("page_id", "completed_at", "started_at")
+    }
+
+
+def _outline(*, module: ModulePage, user) -> tuple[list[OutlineEntry], dict[int, tuple]]:
     lessons = list(module_lessons(module=module))
-    done = _completed_page_ids(user=user, page_ids=[p.pk for p in lessons])
-    return [
-        OutlineEntry(page=p, kind=LESSON_KINDS.get(p.content_type.model, "reading"), completed=p.pk in done)
+    rows = _progress_rows(user=user, page_ids=[p.pk for p in lessons])
+    outline = [
+        OutlineEntry(
+            page=p,
+            kind=LESSON_KINDS.get(p.content_type.model, "reading"),
+            completed=rows.get(p.pk, (None, None))[0] is not None,
+        )
         for p in lessons
     ]
+    return outline, rows
+
+
+def module_outline_for_user(*, module: ModulePage, user) -> list[OutlineEntry]:
+    """The module's lessons with whether this person completed each (2 queries)."""
+    return _outline(module=module, user=user)[0]
 
 
 def module_is_completed_by(*, module: ModulePage, user) -> bool:
@@ -225,7 +246,7 @@ def lesson_context_for_user(*, lesson: Page, user) -> dict:
     """Context of any lesson page: its module, the outline with progress, previous and next
     lesson, and whether the module is still locked by its prerequisite."""
     module = module_of(lesson)
-    outline = module_outline_for_user(module=module, user=user)
+    outline, rows = _outline(module=module, user=user)
     position = next(i for i, e in enumerate(outline) if e.page.pk == lesson.pk)
     locked_by = module_locked_for_user(module=module, user=user)
     return {
@@ -236,6 +257,8 @@ def lesson_context_for_user(*, lesson: Page, user) -> dict:
         "next_lesson": outline[position + 1].page if position + 1 < len(outline) else None,
         "locked": locked_by is not None,
         "locked_by": locked_by,
+        # This person's progress row on the lesson, if any: (completed_at, started_at).
+        "visit": rows.get(lesson.pk),
     }
 
 

@@ -61,12 +61,31 @@ def lesson_complete(*, user, page: Page) -> LessonProgress:
     return progress
 
 
-@transaction.atomic
-def lesson_start(*, user, page: Page) -> None:
+# A revisit within this time does not move "continue where you left off" again: reading a lesson
+# then costs no write, and no durable commit, on every page view.
+LESSON_START_REFRESH = datetime.timedelta(minutes=10)
+
+
+def lesson_start(*, user, page: Page, visit: tuple | None | bool = False, now=None) -> None:
     """Record that a person opened a lesson, for "continue where you left off" (继续学习).
-    One UPDATE on every later visit; the row is created on the first."""
-    if not LessonProgress.objects.filter(user=user, page=page).update(started_at=timezone.now()):
-        LessonProgress.objects.get_or_create(user=user, page=page, defaults={"module": module_of(page)})
+
+    ``visit`` is the person's progress row on the page as the caller already read it,
+    ``(completed_at, started_at)`` or None for none; without it, one UPDATE tells. The row is
+    created on the first visit and its time moved on later ones, at most every ten minutes.
+    """
+    now = now or timezone.now()
+    if visit is False:
+        if LessonProgress.objects.filter(user=user, page=page).update(started_at=now):
+            return
+    elif visit is not None:
+        if visit[1] is not None and now - visit[1] < LESSON_START_REFRESH:
+            return
+        LessonProgress.objects.filter(user=user, page=page).update(started_at=now)
+        return
+    with transaction.atomic():
+        LessonProgress.objects.get_or_create(
+            user=user, page=page, defaults={"module": module_of(page), "started_at": now}
+        )
 
 
 @dataclass(frozen=True)
