@@ -1,5 +1,6 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class QuestionType(models.TextChoices):
@@ -11,7 +12,7 @@ class QuestionType(models.TextChoices):
 
 
 class AttemptStatus(models.TextChoices):
-    IN_PROGRESS = "in_progress", _("In progress")
+    IN_PROGRESS = "in_progress", pgettext_lazy("attempt", "In progress")
     SUBMITTED = "submitted", _("Waiting for marking")
     GRADED = "graded", _("Graded")
 

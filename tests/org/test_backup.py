@@ -19,6 +19,16 @@ from training.org.models import OrgUnit, Staff
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def _content_types_as_before():
+    """A restore recreates content types under new ids; the rollback after the test brings the old
+    ones back, so the process-wide cache must forget both."""
+    from django.contrib.contenttypes.models import ContentType
+
+    yield
+    ContentType.objects.clear_cache()
+
+
 @pytest.fixture
 def world(tree, people):
     factories.module(lessons=1)

@@ -18,6 +18,7 @@ import tempfile
 from pathlib import Path
 
 from django.apps import apps
+from django.contrib.contenttypes.models import ContentType
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.management import call_command
@@ -164,6 +165,8 @@ def backup_restore(*, path: Path) -> dict:
                 with connection.cursor() as cursor:
                     cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             call_command("flush", interactive=False, verbosity=0)
+            # flush recreated the content types under new ids: forget the old ones.
+            ContentType.objects.clear_cache()
             if postgres:
                 with connection.cursor() as cursor:
                     cursor.execute("SET CONSTRAINTS ALL DEFERRED")

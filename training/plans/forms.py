@@ -28,7 +28,7 @@ class PageChoiceField(forms.ModelMultipleChoiceField):
 
 
 class PlanForm(forms.Form):
-    title = forms.CharField(label=_("Title"), max_length=120)
+    title = forms.CharField(label=_("Plan title"), max_length=120)
     description = forms.CharField(
         label=_("Description"), widget=forms.Textarea(attrs={"rows": 3}), required=False
     )
