@@ -12,10 +12,11 @@ from dataclasses import dataclass, field
 
 from django.core.paginator import Page as PaginatorPage
 from django.core.paginator import Paginator
-from django.db.models import Count, Q, QuerySet
+from django.db import connection
+from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 
-from training.org.choices import LEVEL_RANK
+from training.org.choices import LEVEL_RANK, Employment, Level
 from training.org.models import BusinessArea, OrgUnit, Staff
 from training.org.selectors import competency_settings, staff_list_in_subtree
 
@@ -201,7 +202,9 @@ def coverage_for_unit(*, unit: OrgUnit, page_number: int | str = 1, settings=Non
     also: covered 90 days ahead given expiries, covered twice over (backup, 一岗多责), and single
     points of failure — the only holder is part-time or expires within 90 days.
 
-    Totals are over the whole subtree; the station rows are paginated. Seven queries.
+    Totals are over the whole subtree; the station rows are paginated. The holders are counted per
+    (station, area) in the database, so a province of 100 000 certifications costs the same seven
+    queries as one station and sends a row per offered area, not per certification.
     """
     settings = settings or competency_settings()
     k = settings.coverage_min_holders
@@ -212,39 +215,52 @@ def coverage_for_unit(*, unit: OrgUnit, page_number: int | str = 1, settings=Non
             "orgunit_id", "businessarea_id"
         )
     )
-    holders: dict[tuple[int, int], dict[int, tuple[str, datetime.date]]] = defaultdict(dict)
-    for unit_id, area_id, staff_id, employment, expires_on in (
-        Certification.objects.filter(valid_certifications_q(), staff__org_unit__path__startswith=unit.path)
-        .filter(staff__is_active=True)
-        .values_list("staff__org_unit_id", "area_id", "staff_id", "staff__employment", "expires_on")
-    ):
-        known = holders[(unit_id, area_id)].get(staff_id)
-        if known is None or expires_on > known[1]:
-            holders[(unit_id, area_id)][staff_id] = (employment, expires_on)
+    # (unit, area) -> (holders now, holders still valid at the look-ahead date, part-time holders)
+    counts: dict[tuple[int, int], tuple[int, int, int]] = {
+        (unit_id, area_id): (now_n, ahead_n, part_n)
+        for unit_id, area_id, now_n, ahead_n, part_n in Certification.objects.filter(
+            valid_certifications_q(today=today),
+            staff__org_unit__path__startswith=unit.path,
+            staff__is_active=True,
+        )
+        .values_list("staff__org_unit_id", "area_id")
+        .annotate(
+            now_n=Count("staff_id", distinct=True),
+            ahead_n=Count("staff_id", distinct=True, filter=Q(expires_on__gte=ahead)),
+            part_n=Count("staff_id", distinct=True, filter=Q(staff__employment=Employment.PART_TIME)),
+        )
+        .order_by()
+    }
 
-    def cell(area: BusinessArea, key: tuple[int, int]) -> CoverageCell:
-        people = holders.get(key, {})
-        now_n = len(people)
-        ahead_n = sum(1 for _, exp in people.values() if exp >= ahead)
-        fragile = ""
-        if now_n == 1:
-            employment, expires_on = next(iter(people.values()))
-            fragile = "part_time" if employment == "part_time" else ("expiring" if expires_on < ahead else "")
+    def single_point(now_n: int, ahead_n: int, part_n: int) -> str:
+        if now_n != 1:
+            return ""
+        return "part_time" if part_n else ("expiring" if not ahead_n else "")
+
+    covered_total = covered_ahead_total = depth_two_total = single_point_total = 0
+    offered_by_unit: dict[int, list[int]] = defaultdict(list)
+    for key in offered:
+        now_n, ahead_n, part_n = counts.get(key, (0, 0, 0))
+        covered_total += now_n >= k
+        covered_ahead_total += ahead_n >= k
+        depth_two_total += now_n >= 2
+        single_point_total += bool(single_point(now_n, ahead_n, part_n))
+        offered_by_unit[key[0]].append(key[1])
+
+    areas = BusinessArea.objects.in_bulk()
+
+    def cell(key: tuple[int, int]) -> CoverageCell:
+        now_n, ahead_n, part_n = counts.get(key, (0, 0, 0))
         return CoverageCell(
-            area=area,
+            area=areas[key[1]],
             holders=now_n,
             covered=now_n >= k,
             holders_ahead=ahead_n,
             covered_ahead=ahead_n >= k,
             depth_two=now_n >= 2,
-            single_point=fragile,
+            single_point=single_point(now_n, ahead_n, part_n),
         )
 
-    areas = BusinessArea.objects.in_bulk()
-    all_cells = {key: cell(areas[key[1]], key) for key in offered}
-    offered_by_unit: dict[int, list[int]] = defaultdict(list)
-    for unit_id, area_id in offered:
-        offered_by_unit[unit_id].append(area_id)
     stations_qs = OrgUnit.objects.filter(path__startswith=unit.path, pk__in=list(offered_by_unit)).order_by(
         "path"
     )
@@ -260,22 +276,21 @@ def coverage_for_unit(*, unit: OrgUnit, page_number: int | str = 1, settings=Non
             unit=station,
             staff_count=staff_counts.get(station.pk, 0),
             cells=[
-                all_cells[(station.pk, area_id)]
+                cell((station.pk, area_id))
                 for area_id in sorted(offered_by_unit[station.pk], key=lambda a: areas[a].sort_order)
             ],
         )
         for station in units
     ]
-    cells = list(all_cells.values())
     return CoverageReport(
         stations=stations,
         page=page,
         min_holders=k,
         offered_total=len(offered),
-        covered_total=sum(c.covered for c in cells),
-        covered_ahead_total=sum(c.covered_ahead for c in cells),
-        depth_two_total=sum(c.depth_two for c in cells),
-        single_point_total=sum(bool(c.single_point) for c in cells),
+        covered_total=covered_total,
+        covered_ahead_total=covered_ahead_total,
+        depth_two_total=depth_two_total,
+        single_point_total=single_point_total,
         ahead_days=AHEAD_DAYS,
     )
 
@@ -315,44 +330,70 @@ class MultiSkillReport:
     children: list[tuple[OrgUnit, SkillCounts]]
 
 
-def _person_skills(certs: list[tuple[int, int, str]], min_areas: int) -> dict[int, tuple[bool, bool]]:
-    areas: dict[int, set[int]] = defaultdict(set)
-    advanced: set[int] = set()
-    for staff_id, area_id, level in certs:
-        areas[staff_id].add(area_id)
-        if level == "advanced":
-            advanced.add(staff_id)
-    return {s: (s in advanced, len(areas[s]) >= min_areas) for s in set(areas) | advanced}
+# Specialists, multi-skilled (at least %s areas) and both, per unit, over the ORM's per-person query
+# (whose values are parameters too).
+SKILLS_PER_UNIT_SQL = (
+    "SELECT unit, SUM(CASE WHEN n_advanced > 0 THEN 1 ELSE 0 END),"
+    " SUM(CASE WHEN n_areas >= %s THEN 1 ELSE 0 END),"
+    " SUM(CASE WHEN n_advanced > 0 AND n_areas >= %s THEN 1 ELSE 0 END)"
+    " FROM ({per_person}) AS per_person GROUP BY unit"
+)
+
+
+def skills_per_unit(*, prefix: str, min_areas: int, today=None) -> dict[int, tuple[int, int, int]]:
+    """Per org unit of the subtree under ``prefix``: how many of its active staff are specialists
+    (一专: a valid advanced certification), multi-skilled (多能: valid certifications in at least
+    ``min_areas`` areas) and both. One query, grouped in the database: the ORM groups per person,
+    plain SQL around it per unit (the ORM cannot group an aggregate by another aggregate)."""
+    people = (
+        Certification.objects.filter(
+            valid_certifications_q(today=today),
+            staff__org_unit__path__startswith=prefix,
+            staff__is_active=True,
+        )
+        .values(person=F("staff_id"), unit=F("staff__org_unit_id"))
+        .annotate(
+            n_areas=Count("area_id", distinct=True), n_advanced=Count("pk", filter=Q(level=Level.ADVANCED))
+        )
+        .order_by()
+    )
+    inner, params = people.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(SKILLS_PER_UNIT_SQL.format(per_person=inner), (min_areas, min_areas, *params))
+        return {
+            unit_id: (int(specialists or 0), int(multi or 0), int(both or 0))
+            for unit_id, specialists, multi, both in cursor.fetchall()
+        }
 
 
 def multi_skill_for_unit(
     *, unit: OrgUnit, children: list[OrgUnit] | None = None, settings=None
 ) -> MultiSkillReport:
     """The 一专多能 measure for a subtree: shares of specialists, multi-skilled and both, for the
-    whole subtree, urban against rural, and for each unit directly below. Two queries when the
-    children and settings are given."""
+    whole subtree, urban against rural, and for each unit directly below. Three queries when the
+    children and settings are given, each grouped per unit in the database."""
     n = (settings or competency_settings()).multi_skill_min_areas
     children = list(unit.get_children()) if children is None else children
-    staff = list(staff_list_in_subtree(unit=unit).values_list("pk", "org_unit__path", "org_unit__is_rural"))
-    certs = list(
-        Certification.objects.filter(
-            valid_certifications_q(), staff__org_unit__path__startswith=unit.path, staff__is_active=True
-        ).values_list("staff_id", "area_id", "level")
+    staff = (
+        Staff.objects.filter(org_unit__path__startswith=unit.path, is_active=True)
+        .values_list("org_unit_id", "org_unit__path", "org_unit__is_rural")
+        .annotate(n=Count("pk"))
+        .order_by()
     )
-    skills = _person_skills(certs, n)
+    skills = skills_per_unit(prefix=unit.path, min_areas=n)
     total, urban, rural = SkillCounts(), SkillCounts(), SkillCounts()
     by_child = {c.path: SkillCounts() for c in children}
     step = len(unit.path) + OrgUnit.steplen
-    for staff_id, path, is_rural in staff:
-        special, multi = skills.get(staff_id, (False, False))
+    for unit_id, path, is_rural, count in staff:
+        special, multi, both = skills.get(unit_id, (0, 0, 0))
         buckets = [total, rural if is_rural else urban]
         if path[:step] in by_child:
             buckets.append(by_child[path[:step]])
         for bucket in buckets:
-            bucket.staff += 1
+            bucket.staff += count
             bucket.specialists += special
             bucket.multi_skilled += multi
-            bucket.both += special and multi
+            bucket.both += both
     return MultiSkillReport(
         min_areas=n, total=total, urban=urban, rural=rural, children=[(c, by_child[c.path]) for c in children]
     )

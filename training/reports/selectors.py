@@ -21,8 +21,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
 from django.core.cache import cache
-from django.db import connection
-from django.db.models import Count, F, OuterRef, Q, Subquery
+from django.db.models import Count, OuterRef, Q, Subquery
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
@@ -30,7 +29,7 @@ from courses.models import LessonProgress
 from exams.choices import AttemptStatus, ExamMode
 from exams.models import Attempt
 from training.competency.models import Certification
-from training.competency.selectors import valid_certifications_q
+from training.competency.selectors import skills_per_unit, valid_certifications_q
 from training.org.choices import LEVEL_RANK, Employment, Level
 from training.org.models import BusinessArea, OrgUnit, Staff
 from training.org.privacy import mask_id_number, mask_phone
@@ -40,14 +39,6 @@ from training.plans.models import Assignment, PlanRound
 from .models import ReportSettings
 
 PASS_RATE_DAYS = 90
-# Specialists, multi-skilled (at least %s areas) and both, per unit, over the ORM's per-person query
-# (whose values are parameters too).
-SKILLS_PER_UNIT_SQL = (
-    "SELECT unit, SUM(CASE WHEN n_advanced > 0 THEN 1 ELSE 0 END),"
-    " SUM(CASE WHEN n_areas >= %s THEN 1 ELSE 0 END),"
-    " SUM(CASE WHEN n_advanced > 0 AND n_areas >= %s THEN 1 ELSE 0 END)"
-    " FROM ({per_person}) AS per_person GROUP BY unit"
-)
 ACTIVITY_WEEKS = 12
 
 
@@ -343,23 +334,13 @@ def province_report(
         .annotate(n=Count("staff_id", distinct=True))
         .order_by()
     }
-    people = (
-        valid.values(person=F("staff_id"), unit=F("staff__org_unit_id"))
-        .annotate(
-            n_areas=Count("area_id", distinct=True), n_advanced=Count("pk", filter=Q(level=Level.ADVANCED))
-        )
-        .order_by()
-    )
-    inner, params = people.query.sql_with_params()
-    with connection.cursor() as cursor:
-        # Per unit: how many of its people are specialists, multi-skilled, both. Plain SQL over the
-        # ORM's own per-person query: the ORM cannot group an aggregate by another aggregate.
-        cursor.execute(SKILLS_PER_UNIT_SQL.format(per_person=inner), (n, n, *params))
-        for unit_id, specialists, multi, both in cursor.fetchall():
-            m = per_unit[unit_id]
-            m.specialists += int(specialists or 0)
-            m.multi_skilled += int(multi or 0)
-            m.both += int(both or 0)
+    for unit_id, (specialists, multi, both) in skills_per_unit(
+        prefix=prefix, min_areas=n, today=today
+    ).items():
+        m = per_unit[unit_id]
+        m.specialists += specialists
+        m.multi_skilled += multi
+        m.both += both
     # Everyone belongs to one unit, so the holders of an area are the sum over its units.
     area_holders: dict[int, int] = defaultdict(int)
     for (_, area_id), count in holders.items():
