@@ -3,16 +3,9 @@ seconds, per item, and the growth in time against the growth in items (1.0 = lin
 
 from __future__ import annotations
 
-import importlib
 import random
 import time
 from decimal import Decimal
-
-# (key, title, module, function): entries whose function does not exist yet are "not built yet".
-PENDING = [
-    ("province_report", "province report", "training.reports.services", "province_report"),
-    ("excel_export", "Excel export", "training.reports.services", "excel_export"),
-]
 
 
 def _timed(fn) -> tuple[float, float]:
@@ -43,6 +36,46 @@ def _two(key: str, title: str, runs: list[tuple[int, float, float]], unit: str) 
         # time grew by this much more (or less) than the number of items did
         "growth_vs_linear": round((w2 / w1) / (n2 / n1), 2) if w1 and n1 and n2 else None,
     }
+
+
+def _units_and_staff(codes: list[str]):
+    from training.org.models import OrgUnit, Staff
+
+    for code in codes:
+        unit = OrgUnit.objects.get(code=code)
+        yield unit, Staff.objects.filter(org_unit__path__startswith=unit.path, is_active=True).count()
+
+
+def province_report_runs(units: list[str]) -> dict:
+    """The dashboard's figures computed afresh (no cache) for a district and for the whole city:
+    the same nine queries at both sizes, so the time should grow less than the staff do."""
+    from training.org.selectors import competency_settings
+    from training.reports.selectors import province_report, report_settings
+
+    settings, weights = competency_settings(), report_settings().weights()
+    runs = []
+    for unit, n in _units_and_staff(units):
+        wall, cpu = _timed(lambda unit=unit: province_report(unit=unit, settings=settings, weights=weights))
+        runs.append((n, wall, cpu))
+    return _two("province_report", f"province report, uncached (units {' / '.join(units)})", runs, "staff")
+
+
+def excel_export_runs(units: list[str]) -> dict:
+    """The roster workbook (台账: every person × every business area) of a district and of the
+    whole city, as the background export job builds it."""
+    from django.contrib.auth import get_user_model
+
+    from training.reports.services import excel_export
+
+    manager = get_user_model().objects.get(username="bench_manager")
+    runs = []
+    for unit, n in _units_and_staff(units):
+        out = {}
+        wall, cpu = _timed(lambda unit=unit, out=out: out.update(f=excel_export(unit=unit, user=manager)))
+        if out["f"].rows != n:
+            raise RuntimeError(f"the export of {unit.code} has {out['f'].rows} rows for {n} staff")
+        runs.append((n, wall, cpu))
+    return _two("excel_export", f"Excel roster export (units {' / '.join(units)})", runs, "staff row")
 
 
 def bulk_certificates(units: list[str]) -> dict:
@@ -136,20 +169,21 @@ def grading_pure(sizes: list[int]) -> dict:
     return _two("grading_pure", "grading: pure scorer only", runs, "paper")
 
 
+def _city_code() -> str:
+    """The root of the whole data set (the demo city, with the scale districts below it)."""
+    from training.org.models import OrgUnit
+
+    return OrgUnit.get_root_nodes().first().code
+
+
 def batch_jobs(*, smoke: bool = False) -> dict:
     from django.db import connection
 
     out = {}
-    for key, title, module, function in PENDING:
-        try:
-            found = hasattr(importlib.import_module(module), function)
-        except ModuleNotFoundError:
-            found = False
-        out[key] = (
-            {"title": title, "skipped": f"not built yet (no {module}.{function})"}
-            if not found
-            else {"title": title, "skipped": f"built: wire {module}.{function} into bench/batch.py"}
-        )
+    # a street and its district on the smoke run; a district and the whole city otherwise
+    units = ["dh-dhjd", "dh"] if smoke else ["dh", _city_code()]
+    out["province_report"] = province_report_runs(units)
+    out["excel_export"] = excel_export_runs(units)
     out["certificates"] = bulk_certificates(["dh-dhjd-01", "dh-dhjd"] if smoke else ["dh-dhjd", "dh"])
     out["grading"] = grading([2, 6] if smoke else [20, 200])
     out["grading_pure"] = grading_pure([100, 1000] if smoke else [1000, 10000])

@@ -7,9 +7,11 @@ subtree holds: rows are paginated in the database and the cells for one page com
 from __future__ import annotations
 
 import datetime
+import hashlib
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from django.core.cache import cache
 from django.core.paginator import Page as PaginatorPage
 from django.core.paginator import Paginator
 from django.db import connection
@@ -196,33 +198,26 @@ class CoverageReport:
 AHEAD_DAYS = 90
 
 
-def coverage_for_unit(*, unit: OrgUnit, page_number: int | str = 1, settings=None) -> CoverageReport:
-    """Coverage (业务覆盖) of every station in the subtree. An area a station offers is covered when
-    at least K of its own staff hold a valid certification in it (K from the competency settings);
-    also: covered 90 days ahead given expiries, covered twice over (backup, 一岗多责), and single
-    points of failure — the only holder is part-time or expires within 90 days.
+# Subtree-wide totals (coverage, 一专多能) are kept this long per unit and day when the caller asks
+# for the cached figures (the matrix page); a province root takes about a second to count.
+TOTALS_CACHE_SECONDS = 300
 
-    Totals are over the whole subtree; the station rows are paginated. The holders are counted per
-    (station, area) in the database, so a province of 100 000 certifications costs the same seven
-    queries as one station and sends a row per offered area, not per certification.
-    """
-    settings = settings or competency_settings()
-    k = settings.coverage_min_holders
-    today = timezone.localdate()
-    ahead = today + datetime.timedelta(days=AHEAD_DAYS)
-    offered = list(
-        OrgUnit.areas.through.objects.filter(orgunit__path__startswith=unit.path).values_list(
-            "orgunit_id", "businessarea_id"
-        )
-    )
-    # (unit, area) -> (holders now, holders still valid at the look-ahead date, part-time holders)
-    counts: dict[tuple[int, int], tuple[int, int, int]] = {
+
+def _cached(parts: tuple, compute):
+    key = "competency:v1:" + hashlib.sha256(repr(parts).encode()).hexdigest()
+    value = cache.get(key)
+    if value is None:
+        value = compute()
+        cache.set(key, value, TOTALS_CACHE_SECONDS)
+    return value
+
+
+def _holder_counts(certs: QuerySet[Certification], *, ahead: datetime.date) -> dict[tuple[int, int], tuple]:
+    """(station, area) -> (holders now, holders still valid at ``ahead``, part-time holders), counted
+    in the database: a row per (station, area), not per certification."""
+    return {
         (unit_id, area_id): (now_n, ahead_n, part_n)
-        for unit_id, area_id, now_n, ahead_n, part_n in Certification.objects.filter(
-            valid_certifications_q(today=today),
-            staff__org_unit__path__startswith=unit.path,
-            staff__is_active=True,
-        )
+        for unit_id, area_id, now_n, ahead_n, part_n in certs.filter(staff__is_active=True)
         .values_list("staff__org_unit_id", "area_id")
         .annotate(
             now_n=Count("staff_id", distinct=True),
@@ -232,22 +227,103 @@ def coverage_for_unit(*, unit: OrgUnit, page_number: int | str = 1, settings=Non
         .order_by()
     }
 
-    def single_point(now_n: int, ahead_n: int, part_n: int) -> str:
-        if now_n != 1:
-            return ""
-        return "part_time" if part_n else ("expiring" if not ahead_n else "")
 
-    covered_total = covered_ahead_total = depth_two_total = single_point_total = 0
-    offered_by_unit: dict[int, list[int]] = defaultdict(list)
-    for key in offered:
+def _single_point(now_n: int, ahead_n: int, part_n: int) -> str:
+    """The only holder is part-time, or their certification lapses within the look-ahead."""
+    if now_n != 1:
+        return ""
+    return "part_time" if part_n else ("expiring" if not ahead_n else "")
+
+
+@dataclass(frozen=True)
+class CoverageTotals:
+    offered: int
+    covered: int
+    covered_ahead: int
+    depth_two: int
+    single_point: int
+
+
+def posts_in_subtree(*, unit: OrgUnit) -> list[str]:
+    """The posts (岗位) held by the subtree's active staff, for the matrix's filter; kept five
+    minutes per unit and day."""
+    return _cached(
+        ("posts", unit.pk, unit.path, timezone.localdate()),
+        lambda: list(
+            staff_list_in_subtree(unit=unit)
+            .exclude(post="")
+            .order_by("post")
+            .values_list("post", flat=True)
+            .distinct()
+        ),
+    )
+
+
+def coverage_totals(*, unit: OrgUnit, min_holders: int, today: datetime.date) -> CoverageTotals:
+    """Coverage counted over every offered (station, area) pair of the subtree. Two queries."""
+    ahead = today + datetime.timedelta(days=AHEAD_DAYS)
+    counts = _holder_counts(
+        Certification.objects.filter(
+            valid_certifications_q(today=today), staff__org_unit__path__startswith=unit.path
+        ),
+        ahead=ahead,
+    )
+    offered = covered = covered_ahead = depth_two = single = 0
+    for key in OrgUnit.areas.through.objects.filter(orgunit__path__startswith=unit.path).values_list(
+        "orgunit_id", "businessarea_id"
+    ):
         now_n, ahead_n, part_n = counts.get(key, (0, 0, 0))
-        covered_total += now_n >= k
-        covered_ahead_total += ahead_n >= k
-        depth_two_total += now_n >= 2
-        single_point_total += bool(single_point(now_n, ahead_n, part_n))
-        offered_by_unit[key[0]].append(key[1])
+        offered += 1
+        covered += now_n >= min_holders
+        covered_ahead += ahead_n >= min_holders
+        depth_two += now_n >= 2
+        single += bool(_single_point(now_n, ahead_n, part_n))
+    return CoverageTotals(offered, covered, covered_ahead, depth_two, single)
 
+
+def coverage_for_unit(
+    *, unit: OrgUnit, page_number: int | str = 1, settings=None, cached: bool = False
+) -> CoverageReport:
+    """Coverage (业务覆盖) of every station in the subtree. An area a station offers is covered when
+    at least K of its own staff hold a valid certification in it (K from the competency settings);
+    also: covered 90 days ahead given expiries, covered twice over (backup, 一岗多责), and single
+    points of failure — the only holder is part-time or expires within 90 days.
+
+    Totals are over the whole subtree (``cached``: kept five minutes per unit and day); the
+    stations are paginated and their cells counted for the page only. At most eight queries,
+    however large the subtree: holders are counted per (station, area) in the database.
+    """
+    settings = settings or competency_settings()
+    k = settings.coverage_min_holders
+    today = timezone.localdate()
+    ahead = today + datetime.timedelta(days=AHEAD_DAYS)
+    if cached:
+        totals = _cached(
+            ("coverage", unit.pk, unit.path, today, k),
+            lambda: coverage_totals(unit=unit, min_holders=k, today=today),
+        )
+    else:
+        totals = coverage_totals(unit=unit, min_holders=k, today=today)
+    offering = OrgUnit.areas.through.objects.filter(orgunit__path__startswith=unit.path).values("orgunit_id")
+    stations_qs = OrgUnit.objects.filter(path__startswith=unit.path, pk__in=offering).order_by("path")
+    page = Paginator(stations_qs, STATIONS_PAGE_SIZE).get_page(page_number)
+    units = list(page.object_list)
     areas = BusinessArea.objects.in_bulk()
+    offered_by_unit: dict[int, list[int]] = defaultdict(list)
+    for unit_id, area_id in OrgUnit.areas.through.objects.filter(orgunit__in=units).values_list(
+        "orgunit_id", "businessarea_id"
+    ):
+        offered_by_unit[unit_id].append(area_id)
+    counts = _holder_counts(
+        Certification.objects.filter(valid_certifications_q(today=today), staff__org_unit__in=units),
+        ahead=ahead,
+    )
+    staff_counts = dict(
+        Staff.objects.filter(org_unit__in=units, is_active=True)
+        .values_list("org_unit_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
 
     def cell(key: tuple[int, int]) -> CoverageCell:
         now_n, ahead_n, part_n = counts.get(key, (0, 0, 0))
@@ -258,19 +334,9 @@ def coverage_for_unit(*, unit: OrgUnit, page_number: int | str = 1, settings=Non
             holders_ahead=ahead_n,
             covered_ahead=ahead_n >= k,
             depth_two=now_n >= 2,
-            single_point=single_point(now_n, ahead_n, part_n),
+            single_point=_single_point(now_n, ahead_n, part_n),
         )
 
-    stations_qs = OrgUnit.objects.filter(path__startswith=unit.path, pk__in=list(offered_by_unit)).order_by(
-        "path"
-    )
-    page = Paginator(stations_qs, STATIONS_PAGE_SIZE).get_page(page_number)
-    units = list(page.object_list)
-    staff_counts = dict(
-        Staff.objects.filter(org_unit__in=units, is_active=True)
-        .values_list("org_unit_id")
-        .annotate(n=Count("pk"))
-    )
     stations = [
         StationCoverage(
             unit=station,
@@ -286,11 +352,11 @@ def coverage_for_unit(*, unit: OrgUnit, page_number: int | str = 1, settings=Non
         stations=stations,
         page=page,
         min_holders=k,
-        offered_total=len(offered),
-        covered_total=covered_total,
-        covered_ahead_total=covered_ahead_total,
-        depth_two_total=depth_two_total,
-        single_point_total=single_point_total,
+        offered_total=totals.offered,
+        covered_total=totals.covered,
+        covered_ahead_total=totals.covered_ahead,
+        depth_two_total=totals.depth_two,
+        single_point_total=totals.single_point,
         ahead_days=AHEAD_DAYS,
     )
 
@@ -367,13 +433,19 @@ def skills_per_unit(*, prefix: str, min_areas: int, today=None) -> dict[int, tup
 
 
 def multi_skill_for_unit(
-    *, unit: OrgUnit, children: list[OrgUnit] | None = None, settings=None
+    *, unit: OrgUnit, children: list[OrgUnit] | None = None, settings=None, cached: bool = False
 ) -> MultiSkillReport:
     """The 一专多能 measure for a subtree: shares of specialists, multi-skilled and both, for the
-    whole subtree, urban against rural, and for each unit directly below. Three queries when the
-    children and settings are given, each grouped per unit in the database."""
+    whole subtree, urban against rural, and for each unit directly below. Two queries when the
+    children and settings are given, each grouped per unit in the database (``cached``: kept five
+    minutes per unit and day)."""
     n = (settings or competency_settings()).multi_skill_min_areas
     children = list(unit.get_children()) if children is None else children
+    if cached:
+        return _cached(
+            ("skills", unit.pk, unit.path, timezone.localdate(), n, tuple(c.pk for c in children)),
+            lambda: multi_skill_for_unit(unit=unit, children=children, settings=settings),
+        )
     staff = (
         Staff.objects.filter(org_unit__path__startswith=unit.path, is_active=True)
         .values_list("org_unit_id", "org_unit__path", "org_unit__is_rural")

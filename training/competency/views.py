@@ -13,7 +13,6 @@ from training.org.selectors import (
     competency_settings,
     managed_roots_for_scope,
     scope_for_user,
-    staff_list_in_subtree,
 )
 
 from .badges import BadgeUnavailable, achievement_description, certification_badge, did_document
@@ -26,6 +25,7 @@ from .selectors import (
     coverage_for_unit,
     multi_skill_for_unit,
     person_card_for_user,
+    posts_in_subtree,
 )
 from .services import (
     CertificationError,
@@ -90,12 +90,14 @@ def matrix(request):
             post=post,
             employment=employment,
         ),
-        "posts": staff_list_in_subtree(unit=unit).order_by("post").values_list("post", flat=True).distinct(),
+        "posts": posts_in_subtree(unit=unit),
         "post": post,
         "employment": employment,
         "filter_query": urlencode({k: v for k, v in (("post", post), ("employment", employment)) if v}),
-        "coverage": coverage_for_unit(unit=unit, page_number=request.GET.get("spage", 1), settings=settings),
-        "skills": multi_skill_for_unit(unit=unit, children=children, settings=settings),
+        "coverage": coverage_for_unit(
+            unit=unit, page_number=request.GET.get("spage", 1), settings=settings, cached=True
+        ),
+        "skills": multi_skill_for_unit(unit=unit, children=children, settings=settings, cached=True),
     }
     return render(request, "competency/matrix.html", context)
 
