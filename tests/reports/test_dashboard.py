@@ -217,3 +217,44 @@ def test_province_report_query_count_is_constant(tree, people, city, django_asse
     with django_assert_num_queries(9):
         report = province_report(unit=tree["city"], settings=settings, weights=weights)
     assert report["total"].staff == 7 + 3 * 2 * 3 * 3
+
+
+def test_a_cached_dashboard_carries_each_viewers_own_csrf_token(tree, people, city):
+    """The figures' HTML is rendered once and shared by every manager of the unit; its export
+    forms must still post with the viewer's own CSRF token, and a second viewer's page is read from
+    the cache (fewer queries, same figures)."""
+    import re
+
+    from django.core.cache import cache
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    second_manager = factories.staff(
+        org_unit=tree["east"], name="郑主管", role="manager", manages=tree["east"]
+    )
+    cache.clear()
+    url = f"{URL}?unit={tree['east'].pk}"
+    pages, counts = [], []
+    for staff in (people["manager"], second_manager):
+        client = Client(enforce_csrf_checks=True)
+        client.force_login(staff.user)
+        with CaptureQueriesContext(connection) as ctx:
+            page = client.get(url).content.decode()
+        counts.append(len(ctx.captured_queries))
+        pages.append(page)
+        tokens = set(re.findall(r'name="csrfmiddlewaretoken" value="([^"]+)"', page))
+        assert tokens and "csrf-slot" not in page
+        for token in tokens:  # the cached figures' forms and the page's own (masked apart)
+            response = client.post(
+                "/manage/dashboard/export/",
+                {"csrfmiddlewaretoken": token, "unit": tree["east"].pk, "table": "areas", "format": "csv"},
+            )
+            assert response.status_code in (200, 302), response.status_code
+    assert counts[1] < counts[0]
+
+    def figures(html):
+        body = re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", html)
+        return body[body.index('<ul class="kpis">') : body.index('<section id="people">')]
+
+    assert figures(pages[0]) == figures(pages[1]) and "湖滨社区" in figures(pages[1])

@@ -83,9 +83,8 @@ class PackedStations(Sequence):
         return self._build(self.rows[index])
 
 
-def province_report_cached(*, unit: OrgUnit, settings, weights: dict[str, int]) -> dict:
-    """``province_report`` through the cache (Redis at scale), keyed by unit, day and the tuned
-    numbers; the report says when it was computed."""
+def report_cache_key(*, unit: OrgUnit, settings, weights: dict[str, int]) -> str:
+    """The cache key of ``unit``'s figures: the unit, the day and the tuned numbers."""
     raw = repr(
         (
             unit.pk,
@@ -96,7 +95,13 @@ def province_report_cached(*, unit: OrgUnit, settings, weights: dict[str, int]) 
             sorted(weights.items()),
         )
     )
-    key = "reports:v2:" + hashlib.sha256(raw.encode()).hexdigest()
+    return "reports:v2:" + hashlib.sha256(raw.encode()).hexdigest()
+
+
+def province_report_cached(*, unit: OrgUnit, settings, weights: dict[str, int]) -> dict:
+    """``province_report`` through the cache (Redis at scale), keyed by unit, day and the tuned
+    numbers; the report says when it was computed."""
+    key = report_cache_key(unit=unit, settings=settings, weights=weights)
     report = cache.get(key)
     if report is None:
         report = province_report(unit=unit, settings=settings, weights=weights)
