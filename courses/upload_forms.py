@@ -15,7 +15,6 @@ from pathlib import Path
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.forms.utils import ErrorList
 from django.utils.translation import gettext as _
 
 from wagtail.documents.forms import BaseDocumentForm
@@ -30,15 +29,14 @@ from . import video_processing as vp
 logger = logging.getLogger(__name__)
 
 
-class _NamesTheFile:
-    """Every error on the ``file`` field says which file it is about."""
+def _refusing_broken_images(to_python):
+    def checked(data):
+        try:
+            return to_python(data)
+        except (OSError, SyntaxError) as exc:
+            raise uploads.broken_image(data) from exc
 
-    def full_clean(self):
-        super().full_clean()
-        upload = self.files.get(self.add_prefix("file")) if self.files else None
-        if upload is not None and self._errors and "file" in self._errors:
-            name = Path(upload.name or "").name
-            self._errors["file"] = ErrorList(uploads.name_errors(list(self._errors["file"]), name))
+    return checked
 
 
 def _new_upload(form) -> UploadedFile | None:
@@ -46,9 +44,19 @@ def _new_upload(form) -> UploadedFile | None:
     return upload if isinstance(upload, UploadedFile) else None
 
 
-class CheckedImageForm(_NamesTheFile, BaseImageForm):
+class CheckedImageForm(uploads.NamesTheFileMixin, BaseImageForm):
     """Wagtail checked extension, size, format against extension and pixel count; Pillow then
-    verifies and decodes the image, so a truncated or disguised file is refused."""
+    verifies and decodes the image, so a truncated or disguised file is refused.
+
+    Wagtail's own field lets Pillow's OSError escape for a truncated PNG (a server error);
+    here it becomes the same "not an intact image" refusal.
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields.get("file")
+        if field is not None:
+            field.to_python = _refusing_broken_images(field.to_python)
 
     def clean_file(self):
         upload = _new_upload(self)
@@ -57,7 +65,7 @@ class CheckedImageForm(_NamesTheFile, BaseImageForm):
         return self.cleaned_data.get("file")
 
 
-class CheckedDocumentForm(_NamesTheFile, BaseDocumentForm):
+class CheckedDocumentForm(uploads.NamesTheFileMixin, BaseDocumentForm):
     """Documents: at most DOCUMENT_MAX_UPLOAD_SIZE, content matching the extension."""
 
     def clean_file(self):
@@ -67,7 +75,7 @@ class CheckedDocumentForm(_NamesTheFile, BaseDocumentForm):
         return self.cleaned_data.get("file")
 
 
-class LessonVideoForm(_NamesTheFile, BaseMediaForm):
+class LessonVideoForm(uploads.NamesTheFileMixin, BaseMediaForm):
     """Lesson videos (wagtailmedia): at most VIDEO_MAX_UPLOAD_SIZE, and PyAV must find and
     decode a video stream (or, for audio, a sound stream) before the file is stored."""
 

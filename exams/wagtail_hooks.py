@@ -138,7 +138,7 @@ TEXT_FORMATS = {"gift": "GIFT", "aiken": "Aiken", "moodlexml": "Moodle XML"}
 UNZIPPED_LIMIT = 200 * 1024 * 1024
 
 
-class ImportForm(forms.Form):
+class ImportForm(uploads.NamesTheFileMixin, forms.Form):
     bank = forms.ModelChoiceField(queryset=QuestionBank.objects.none(), label=_("Question bank"))
     file = forms.FileField(label=_("File"))
     fmt = forms.ChoiceField(

@@ -19,6 +19,7 @@ from typing import IO
 
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
+from django.forms.utils import ErrorList
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -143,6 +144,14 @@ def check_document(upload: UploadedFile, *, limit: int) -> None:
         )
 
 
+def broken_image(upload: IO) -> ValidationError:
+    return ValidationError(
+        _("The file “%(name)s” is not an intact image: it is damaged, cut short or not an image at all."),
+        code="broken_image",
+        params={"name": _name(upload)},
+    )
+
+
 def check_image(upload: UploadedFile) -> None:
     """An image that Pillow can verify and decode (a renamed or truncated file is refused).
 
@@ -151,11 +160,7 @@ def check_image(upload: UploadedFile) -> None:
     """
     from PIL import Image, UnidentifiedImageError
 
-    refused = ValidationError(
-        _("The file “%(name)s” is not an intact image: it is damaged, cut short or not an image at all."),
-        code="broken_image",
-        params={"name": _name(upload)},
-    )
+    refused = broken_image(upload)
     try:
         upload.seek(0)
         with Image.open(upload) as image:
@@ -241,6 +246,18 @@ def local_path(upload: UploadedFile) -> Iterator[Path]:
         copy.flush()
         upload.seek(0)
         yield Path(copy.name)
+
+
+class NamesTheFileMixin:
+    """For forms: every error on the ``file`` field says which file it is about (Django's and
+    Wagtail's own messages do not)."""
+
+    def full_clean(self):
+        super().full_clean()
+        upload = self.files.get(self.add_prefix("file")) if self.files else None
+        if upload is not None and self._errors and "file" in self._errors:
+            name = Path(upload.name or "").name
+            self._errors["file"] = ErrorList(name_errors(list(self._errors["file"]), name))
 
 
 def name_errors(errors: list[str], name: str) -> list[str]:

@@ -57,7 +57,7 @@ def admin_required(view):
 # --- roster --------------------------------------------------------------------------------------
 
 
-class RosterForm(forms.Form):
+class RosterForm(uploads.NamesTheFileMixin, forms.Form):
     file = forms.FileField(label=_("Roster file (.xlsx)"))
 
     def clean_file(self):
