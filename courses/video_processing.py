@@ -31,6 +31,7 @@ __all__ = [
     "generate_demo_video",
     "make_poster",
     "probe",
+    "probe_audio",
     "transcode_low",
 ]
 
@@ -188,6 +189,28 @@ def probe(path: str | Path) -> VideoInfo:
     """
     info, _rotation = _inspect(Path(path))
     return info
+
+
+def probe_audio(path: str | Path) -> float:
+    """Seconds of sound in an audio file; raise :class:`VideoError` unless an audio stream
+    decodes (a text or HTML file renamed .mp3 is refused)."""
+    path = Path(path)
+    container = _open_input(path)
+    try:
+        format_names = set(container.format.name.split(","))
+        if format_names & _NOT_VIDEO_FORMATS or not container.streams.audio:
+            raise VideoError(f"{path.name}: file has no audio stream")
+        stream = container.streams.audio[0]
+        try:
+            frame = next(iter(container.decode(stream)), None)
+        except (av.error.FFmpegError, OSError) as exc:
+            raise VideoError(f"{path.name}: audio stream is corrupt ({exc})") from exc
+        if frame is None:
+            raise VideoError(f"{path.name}: audio stream contains no decodable frames")
+        duration = container.duration / av.time_base if container.duration else 0.0
+    finally:
+        container.close()
+    return round(max(duration, 0.0), 3)
 
 
 def _inspect(path: Path) -> tuple[VideoInfo, int]:

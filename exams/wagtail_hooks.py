@@ -1,6 +1,8 @@
 """Authoring of question banks in the Wagtail admin, scoped: a trainer sees and edits only the
 banks they own (and their questions); an administrator sees all."""
 
+from pathlib import Path
+
 from django import forms
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
@@ -22,7 +24,9 @@ from wagtail.snippets.views.snippets import (
     UsageView,
 )
 
-from .bank_io import questions_export, questions_import
+from training import uploads
+
+from .bank_io import FORMAT_BY_SUFFIX, MAX_UPLOAD_BYTES, questions_export, questions_import
 from .formats import xlsx as xlsx_format
 from .formats.model import ImportFailed
 from .models import Question, QuestionBank
@@ -129,7 +133,12 @@ CONTENT_TYPES = {
 }
 
 
-class ImportForm(forms.Form):
+TEXT_FORMATS = {"gift": "GIFT", "aiken": "Aiken", "moodlexml": "Moodle XML"}
+# A 10 MB workbook of 5 000 questions unpacks to well under this; a zip bomb does not.
+UNZIPPED_LIMIT = 200 * 1024 * 1024
+
+
+class ImportForm(uploads.NamesTheFileMixin, forms.Form):
     bank = forms.ModelChoiceField(queryset=QuestionBank.objects.none(), label=_("Question bank"))
     file = forms.FileField(label=_("File"))
     fmt = forms.ChoiceField(
@@ -147,6 +156,25 @@ class ImportForm(forms.Form):
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["bank"].queryset = question_banks_for_author(user=user)
+
+    def clean(self):
+        """The upload is what its format says before the importer reads it: an .xlsx opens as a
+        workbook, a GIFT/Aiken/Moodle XML file is text; and it is within the size limit."""
+        data = super().clean()
+        upload = data.get("file")
+        if upload is None:
+            return data
+        fmt = data.get("fmt") or FORMAT_BY_SUFFIX.get(Path(upload.name or "").suffix.lower())
+        try:
+            if fmt == "xlsx":
+                uploads.check_xlsx(upload, limit=MAX_UPLOAD_BYTES, unzipped_limit=UNZIPPED_LIMIT)
+            elif fmt in TEXT_FORMATS:
+                uploads.check_text(upload, limit=MAX_UPLOAD_BYTES, format_name=TEXT_FORMATS[fmt])
+            else:
+                uploads.check_size(upload, MAX_UPLOAD_BYTES)
+        except forms.ValidationError as error:
+            self.add_error("file", error)
+        return data
 
 
 def import_view(request):

@@ -6,7 +6,7 @@
     fetch(box.getAttribute("data-url"), { credentials: "same-origin" })
       .then(function (r) { return r.json(); })
       .then(function (job) {
-        box.querySelector(".progress span").style.width = job.percent + "%";
+        box.querySelector("progress").value = job.percent;
         box.querySelector("#job-count").textContent = job.done + " / " + job.total;
         if (job.status === "done") { box.querySelector("#job-download").hidden = false; return; }
         if (job.status !== "failed") setTimeout(poll, 1500);

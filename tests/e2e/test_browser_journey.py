@@ -42,7 +42,7 @@ def test_learner_passes_exam_and_manager_sees_certificate(
         page.check(f"input[name=q{question_id}][value='{choice_id}']")
     # every choice is acknowledged by the autosave before we hand in
     page.wait_for_function(
-        "[...document.querySelectorAll('.saved')].every(e => e.textContent === '✓')", timeout=30_000
+        "() => [...document.querySelectorAll('.saved')].every(e => e.textContent === '✓')", timeout=30_000
     )
     page.once("dialog", lambda dialog: dialog.accept())  # "确定交卷吗？"
     page.click("text=交卷")

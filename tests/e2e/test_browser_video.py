@@ -29,11 +29,11 @@ def test_playing_the_video_completes_the_lesson_seeking_does_not(live_server, pe
 
     # seeking straight to the end and playing the last second counts for one second only
     page.goto(f"{base}{lesson.url}")
-    page.wait_for_function("document.getElementById('player').readyState >= 1")
+    page.wait_for_function("() => document.getElementById('player').readyState >= 1")
     page.evaluate(
         "(() => { const v = document.getElementById('player'); v.muted = true; v.currentTime = 7; return v.play(); })()"
     )
-    page.wait_for_function("document.getElementById('player').ended", timeout=15_000)
+    page.wait_for_function("() => document.getElementById('player').ended", timeout=15_000)
     deadline = time.monotonic() + 10
     while not VideoProgress.objects.filter(user=learner).exists() and time.monotonic() < deadline:
         time.sleep(0.2)
@@ -44,11 +44,11 @@ def test_playing_the_video_completes_the_lesson_seeking_does_not(live_server, pe
 
     # playing it through (at double speed) completes it
     page.goto(f"{base}{lesson.url}")
-    page.wait_for_function("document.getElementById('player').readyState >= 1")
+    page.wait_for_function("() => document.getElementById('player').readyState >= 1")
     page.evaluate(
         "(() => { const v = document.getElementById('player'); v.muted = true; v.currentTime = 0; v.playbackRate = 2; return v.play(); })()"
     )
-    page.wait_for_function("document.getElementById('player').ended", timeout=20_000)
+    page.wait_for_function("() => document.getElementById('player').ended", timeout=20_000)
     deadline = time.monotonic() + 10
     while not LessonProgress.objects.filter(user=learner, page=lesson, completed_at__isnull=False).exists():
         assert time.monotonic() < deadline, VideoProgress.objects.get(user=learner).intervals

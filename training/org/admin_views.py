@@ -15,9 +15,18 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext_lazy as _
 
+from training import uploads
+
 from .choices import UnitLevel
 from .models import AuditEvent, BusinessArea, OrgUnit, Staff
-from .roster import MAX_ROWS, RosterInvalid, roster_import, roster_template_for_site
+from .roster import (
+    MAX_ROWS,
+    MAX_UNZIPPED_BYTES,
+    MAX_UPLOAD_BYTES,
+    RosterInvalid,
+    roster_import,
+    roster_template_for_site,
+)
 from .selectors import scope_for_user
 from .services import (
     OrgTreeError,
@@ -48,8 +57,14 @@ def admin_required(view):
 # --- roster --------------------------------------------------------------------------------------
 
 
-class RosterForm(forms.Form):
+class RosterForm(uploads.NamesTheFileMixin, forms.Form):
     file = forms.FileField(label=_("Roster file (.xlsx)"))
+
+    def clean_file(self):
+        """Before the importer reads a byte: within the size limit, and really a workbook."""
+        upload = self.cleaned_data["file"]
+        uploads.check_xlsx(upload, limit=MAX_UPLOAD_BYTES, unzipped_limit=MAX_UNZIPPED_BYTES)
+        return upload
 
 
 @admin_required

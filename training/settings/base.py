@@ -41,6 +41,13 @@ env = environ.Env(
     SESSION_COOKIE_SECURE=(bool, False),
     CSRF_COOKIE_SECURE=(bool, False),
     SECURE_HSTS_SECONDS=(int, 0),
+    SECURE_PROXY_SSL_HEADER=(str, ""),
+    CSP_REPORT_ONLY=(bool, False),
+    CSP_REPORT_URI=(str, ""),
+    IMAGE_MAX_UPLOAD_MB=(int, 10),
+    IMAGE_MAX_MEGAPIXELS=(int, 40),
+    DOCUMENT_MAX_UPLOAD_MB=(int, 50),
+    VIDEO_MAX_UPLOAD_MB=(int, 2048),
     LOG_LEVEL=(str, "INFO"),
 )
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
@@ -62,6 +69,7 @@ INSTALLED_APPS = [
     "training.plans",
     "training.reports",
     "training.demo",
+    "csp",
     # wagtail
     "wagtailmedia",
     "wagtail.contrib.routable_page",
@@ -91,6 +99,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "training.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "training.org.middleware.ChineseFirstLocaleMiddleware",
@@ -227,11 +236,41 @@ WAGTAILMEDIA = {
     "MEDIA_MODEL": "courses.LessonVideo",
     "VIDEO_EXTENSIONS": ["mp4", "m4v", "mov", "webm", "mkv"],
     "AUDIO_EXTENSIONS": [],
+    # Every upload is probed with PyAV before it is accepted (courses/upload_forms.py).
+    "MEDIA_FORM_BASE": "courses.upload_forms.LessonVideoForm",
 }
-# A lesson video of up to 2 GB; anything larger belongs in object storage uploads.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
-WAGTAILDOCS_EXTENSIONS = ["pdf", "doc", "docx", "xls", "xlsx", "odt", "ods", "txt", "zip"]
+# Uploads are checked by content, not by name (training/uploads.py, courses/upload_forms.py): images are
+# opened and decoded with Pillow, documents must look like what their extension says, videos
+# must decode. Each kind has its own size limit. No SVG (it can carry script), no HTML, no zip.
+VIDEO_MAX_UPLOAD_SIZE = env("VIDEO_MAX_UPLOAD_MB") * 1024 * 1024
+WAGTAILIMAGES_EXTENSIONS = ["gif", "jpg", "jpeg", "png", "webp"]
+WAGTAILIMAGES_MAX_UPLOAD_SIZE = env("IMAGE_MAX_UPLOAD_MB") * 1024 * 1024
+WAGTAILIMAGES_MAX_IMAGE_PIXELS = env("IMAGE_MAX_MEGAPIXELS") * 1_000_000
+WAGTAILIMAGES_IMAGE_FORM_BASE = "courses.upload_forms.CheckedImageForm"
+DOCUMENT_MAX_UPLOAD_SIZE = env("DOCUMENT_MAX_UPLOAD_MB") * 1024 * 1024
+WAGTAILDOCS_EXTENSIONS = ["pdf", "doc", "docx", "xls", "xlsx", "wps", "et", "odt", "ods", "txt"]
+WAGTAILDOCS_DOCUMENT_FORM_BASE = "courses.upload_forms.CheckedDocumentForm"
+# Served with these types whatever the browser or the name suggests; only PDF opens in the
+# browser, everything else downloads (Content-Disposition: attachment).
+WAGTAILDOCS_CONTENT_TYPES = {
+    "pdf": "application/pdf",
+    "doc": "application/msword",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "xls": "application/vnd.ms-excel",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "wps": "application/vnd.ms-works",
+    "et": "application/vnd.ms-excel",
+    "odt": "application/vnd.oasis.opendocument.text",
+    "ods": "application/vnd.oasis.opendocument.spreadsheet",
+    "txt": "text/plain; charset=utf-8",
+}
+WAGTAILDOCS_INLINE_CONTENT_TYPES = ["application/pdf"]
+# No calls from the admin to servers outside (update check, Gravatar): they would break the
+# Content Security Policy, and many service points reach only the government network.
+WAGTAIL_ENABLE_UPDATE_CHECK = False
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
 # Wagtail's own background tasks (search index, reference index) stay immediate; our own
 # background work goes through Celery.
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
@@ -315,11 +354,73 @@ CELERY_BEAT_SCHEDULE = {
 SECURE_SSL_REDIRECT = env("SECURE_SSL_REDIRECT")
 SESSION_COOKIE_SECURE = env("SESSION_COOKIE_SECURE")
 CSRF_COOKIE_SECURE = env("CSRF_COOKIE_SECURE")
+LANGUAGE_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_HSTS_SECONDS = env("SECURE_HSTS_SECONDS")
+# Trust X-Forwarded-Proto (or the header named here) only behind a proxy that always sets it;
+# empty: not behind such a proxy, the header is ignored.
+if env("SECURE_PROXY_SSL_HEADER") and env("SECURE_PROXY_SSL_HEADER").lower() != "none":
+    SECURE_PROXY_SSL_HEADER = ("HTTP_" + env("SECURE_PROXY_SSL_HEADER").upper().replace("-", "_"), "https")
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# Wagtail's editor previews pages in a same-origin frame; no other site may frame ours.
 X_FRAME_OPTIONS = "SAMEORIGIN"
 SESSION_COOKIE_HTTPONLY = True
+# No script of ours reads the CSRF cookie: forms carry the token, fetch() sends it from the form.
+CSRF_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_HTTPONLY = True
+# Lax, not Strict: a link from an email or a WeCom message must arrive logged in.
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+
+# Content Security Policy (django-csp; training/csp.py picks the admin variant). The site allows
+# no inline script or style and no eval; uploads, charts and video come from our own origin (or
+# the object storage's, when uploads live there).
+_storage_origins = []
+if USE_S3:
+    if AWS_S3_CUSTOM_DOMAIN:
+        _storage_origins.append(f"https://{AWS_S3_CUSTOM_DOMAIN}")
+    elif AWS_S3_ENDPOINT_URL:
+        from urllib.parse import urlsplit
+
+        _endpoint = urlsplit(AWS_S3_ENDPOINT_URL)
+        _storage_origins += [
+            f"{_endpoint.scheme}://{_endpoint.netloc}",
+            f"{_endpoint.scheme}://*.{_endpoint.netloc}",
+        ]
+    else:
+        _storage_origins.append("https://*.amazonaws.com")
+_CSP_DIRECTIVES = {
+    "default-src": ["'self'"],
+    "script-src": ["'self'"],
+    "style-src": ["'self'"],
+    "img-src": ["'self'", "data:", "blob:", *_storage_origins],
+    "media-src": ["'self'", "blob:", *_storage_origins],
+    "font-src": ["'self'", "data:"],
+    "connect-src": ["'self'"],
+    "frame-src": ["'self'"],
+    "worker-src": ["'self'", "blob:"],
+    "object-src": ["'none'"],
+    "base-uri": ["'self'"],
+    "form-action": ["'self'"],
+    "frame-ancestors": ["'self'"],
+}
+if env("CSP_REPORT_URI"):
+    _CSP_DIRECTIVES["report-uri"] = env("CSP_REPORT_URI")
+# CSP_REPORT_ONLY=true sends the same policy as Content-Security-Policy-Report-Only: browsers
+# report what it would block and block nothing (for trying a change on a live site).
+if env("CSP_REPORT_ONLY"):
+    CONTENT_SECURITY_POLICY_REPORT_ONLY = {"DIRECTIVES": _CSP_DIRECTIVES}
+else:
+    CONTENT_SECURITY_POLICY = {"DIRECTIVES": _CSP_DIRECTIVES}
+# Wagtail 7.4's admin writes inline <script> elements and style attributes (wagtail/wagtail#1288,
+# #12940), so under /admin/ these two also allow 'unsafe-inline' (still no 'unsafe-eval').
+CSP_ADMIN_PATH_PREFIXES = ("/admin/",)
+CSP_ADMIN_REPLACE = {
+    "script-src": ["'self'", "'unsafe-inline'"],
+    "style-src": ["'self'", "'unsafe-inline'"],
+}
 
 # --- product tunables (defaults; admins change them in Wagtail settings) ---------------------
 DEMO_PASSWORD = env("DEMO_PASSWORD")
