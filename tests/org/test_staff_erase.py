@@ -107,6 +107,13 @@ def test_erasing_a_leaver_keeps_statistics_and_leaves_no_trace(
 
     assert statistics(tree, world) == before
     assert traces(world.terms) == []
+    scanned = set(connection.introspection.table_names())
+    assert {
+        "org_auditevent",
+        "wagtailsearch_indexentry",
+        "django_session",
+        "wagtailcore_modellogentry",
+    } <= scanned
 
     staff = Staff.objects.select_related("user").get(pk=world.staff.pk)
     label = f"已注销人员 #{staff.pk}"
