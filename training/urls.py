@@ -31,6 +31,7 @@ urlpatterns = [
     path("", include("training.plans.urls")),
     path("", include("training.reports.urls")),
     path("", include("training.notify.urls")),
+    path("", include("training.org.urls")),
 ]
 
 if settings.SERVE_MEDIA:

@@ -21,3 +21,10 @@ class CompetencyConfig(AppConfig):
         post_save.connect(
             on_certification_event_saved, sender=CertificationEvent, dispatch_uid="competency_event_audit"
         )
+
+        from training.org.personal_data import register_collector, register_eraser
+
+        from .personal_data import collect_certifications, erase_certifications
+
+        register_collector("competency.certifications", collect_certifications, order=40)
+        register_eraser("competency.certifications", erase_certifications, order=40)

@@ -1,5 +1,5 @@
 """Administrators' screens in the Wagtail admin (under /admin/org/): roster import, the org tree
-(create, edit, move, merge) and the audit log. Managers and everyone else are refused (403)."""
+(create, edit, move, merge), the audit log, and people (find; erase one who left). Managers and everyone else are refused (403)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext_lazy as _
@@ -19,6 +19,8 @@ from training import uploads
 
 from .choices import UnitLevel
 from .models import AuditEvent, BusinessArea, OrgUnit, Staff
+from .personal_data import is_erased
+from .privacy import mask_id_number, mask_phone
 from .roster import (
     MAX_ROWS,
     MAX_UNZIPPED_BYTES,
@@ -30,10 +32,12 @@ from .roster import (
 from .selectors import scope_for_user
 from .services import (
     OrgTreeError,
+    StaffEraseError,
     org_unit_create,
     org_unit_merge,
     org_unit_move,
     org_unit_update,
+    staff_erase,
     unit_labels,
 )
 
@@ -337,3 +341,87 @@ def audit_list_view(request):
         "org/admin/audit_list.html",
         {"form": form, "page": page, "rows": rows, "query": query.urlencode()},
     )
+
+
+# --- people: find a person, erase one who left ------------------------------------------------------
+
+
+class PeopleSearchForm(forms.Form):
+    q = forms.CharField(label=_("Name, login name, ID number or phone"), required=False, max_length=60)
+
+
+def _people_rows(staff: list[Staff]) -> list[dict]:
+    labels = unit_labels([s.org_unit for s in staff]) if staff else {}
+    return [
+        {
+            "staff": s,
+            "unit": labels.get(s.org_unit_id, ""),
+            # Even an administrator sees the numbers masked here: the last four tell people apart.
+            "id_number": mask_id_number(s.id_number),
+            "phone": mask_phone(s.phone),
+            "erased": is_erased(s),
+        }
+        for s in staff
+    ]
+
+
+@admin_required
+def people_list_view(request):
+    """Staff by name, login name, ID number or phone (人员查询), 50 a page, numbers masked; each
+    row leads to the erasure of a person who left."""
+    form = PeopleSearchForm(request.GET or None)
+    people = Staff.objects.select_related("org_unit", "user").order_by("name", "pk")
+    query = ""
+    if form.is_valid() and form.cleaned_data["q"].strip():
+        query = form.cleaned_data["q"].strip()
+        people = people.filter(
+            Q(name__contains=query)
+            | Q(user__username__iexact=query)
+            | Q(id_number__iexact=query)
+            | Q(phone=query)
+        )
+    page = Paginator(people, 50).get_page(request.GET.get("p"))
+    return render(
+        request,
+        "org/admin/people_list.html",
+        {"form": form, "page": page, "rows": _people_rows(list(page.object_list)), "query": query},
+    )
+
+
+class EraseForm(forms.Form):
+    confirm_name = forms.CharField(label=_("Type the person's name to confirm"), max_length=40)
+    understood = forms.BooleanField(label=_("I understand that this cannot be undone."), required=True)
+
+    def __init__(self, *args, staff: Staff, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.staff = staff
+
+    def clean_confirm_name(self):
+        value = self.cleaned_data["confirm_name"].strip()
+        if value != self.staff.name:
+            raise forms.ValidationError(_("The name does not match: nothing was erased."))
+        return value
+
+
+@admin_required
+def staff_erase_view(request, staff_id: int):
+    """Erase a person who left (删除离职人员个人信息), after the administrator typed their name and
+    ticked that it cannot be undone. Everything is erased or, on any error, nothing."""
+    staff = get_object_or_404(Staff.objects.select_related("org_unit", "user"), pk=staff_id)
+    row = _people_rows([staff])[0]
+    form = None
+    if not row["erased"]:
+        form = EraseForm(request.POST or None, staff=staff)
+        if request.method == "POST" and form.is_valid():
+            try:
+                event = staff_erase(staff=staff, actor=request.user)
+            except StaffEraseError as error:
+                form.add_error(None, str(error))
+            else:
+                messages.success(
+                    request,
+                    _("The personal data was erased; the person is now “%(label)s”.")
+                    % {"label": event.target},
+                )
+                return redirect("org_people")
+    return render(request, "org/admin/staff_erase.html", {"row": row, "form": form})

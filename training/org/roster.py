@@ -9,7 +9,7 @@ Chinese name; may be empty).
 
 People are matched by ID number: a known number updates the person (and a changed unit is a
 transfer, kept as ``StaffTransfer`` history); a new number creates a login with an unusable password
-(username "r" + the last 8 characters of the ID number, longer if taken) and the staff record.
+(username "r" + the last 8 characters of the ID number, with a suffix if taken) and the staff record.
 
 Every problem is reported, by row and column, in Chinese; any problem imports nothing. Cells are
 read as they are typed: formulas are never evaluated, so text starting with = + - @ stays text.
@@ -573,7 +573,7 @@ def _update_rows(model, fields: list[str], rows: list[list]) -> None:
 
 def _usernames_for(id_numbers: list[str]) -> dict[str, str]:
     """A free login name for each new person: "r" + the last 8 characters of the ID number; if that
-    is taken (or shared in the file), "r" + the whole number; failing that, a numbered suffix.
+    is taken (or shared in the file), the same with a numbered suffix (-2, -3 …).
     Deterministic for a given database; one query per 500 people and try."""
     user_model = get_user_model()
     field_name = user_model.USERNAME_FIELD
@@ -583,13 +583,8 @@ def _usernames_for(id_numbers: list[str]) -> dict[str, str]:
     while pending:
         wanted: dict[str, str] = {}
         for number in pending:
-            wanted[number] = (
-                f"r{number[-8:]}"
-                if attempt == 0
-                else f"r{number}"
-                if attempt == 1
-                else f"r{number}-{attempt}"
-            ).lower()
+            # Never the whole ID number: a login name is shown where the number itself is masked.
+            wanted[number] = (f"r{number[-8:]}" if attempt == 0 else f"r{number[-8:]}-{attempt + 1}").lower()
         taken: set[str] = set(result.values())
         for part in chunks(list(wanted.values())):
             taken.update(

@@ -9,12 +9,14 @@ from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX, UNUSABLE_PASSWORD_SUFFIX_LENGTH
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from .audit import audit_record
 from .choices import Employment, Role, UnitLevel
-from .models import BusinessArea, OrgUnit, RoleAssignment, Staff, StaffTransfer
+from .models import AuditEvent, BusinessArea, OrgUnit, RoleAssignment, Staff, StaffTransfer
 from .signals import staff_changed
 
 BUSINESS_AREA_CATALOGUE: list[tuple[str, str, str]] = [
@@ -538,3 +540,107 @@ def senior_trainer_group_ensure():
     # Our approval workflow replaces Wagtail's default "Moderators approval" for the whole site.
     WorkflowPage.objects.update_or_create(page=root, defaults={"workflow": workflow})
     return group
+
+
+# --- personal data (个人数据) ---------------------------------------------------------------------
+
+
+def personal_data_export(*, staff: Staff, actor, verify_base: str = "/") -> tuple[str, bytes]:
+    """A person's copy of everything the platform holds about them (个人数据下载): one zip, audited
+    as ``personal_data.export``. Only ``staff`` itself is read; the caller makes sure it is the
+    person's own record. Returns the file name and the bytes."""
+    from .personal_data import personal_data_archive, personal_data_collect
+
+    now = timezone.now()
+    staff = Staff.objects.select_related("user", "org_unit", "speciality").get(pk=staff.pk)
+    export = personal_data_collect(staff=staff, verify_base=verify_base)
+    data = personal_data_archive(export, generated_at=now)
+    audit_record(
+        actor=actor,
+        action="personal_data.export",
+        target=f"staff #{staff.pk}",
+        details={
+            "sections": {s.key: len(s.rows) for s in export.sections},
+            "attachments": len(export.attachments),
+            "bytes": len(data),
+        },
+    )
+    return f"personal-data-{timezone.localtime(now):%Y%m%d}.zip", data
+
+
+class StaffEraseError(ValueError):
+    """Why a person cannot be erased (the message is for the administrator)."""
+
+
+_ASCII_MIN = 5  # shorter ASCII terms ("ab", "li") would hit unrelated words; they are replaced
+# only where a field is exactly the login name.
+
+
+def _erasure_terms(staff: Staff, user) -> tuple[list[str], list[str]]:
+    """The words that identify the person (name, ID number, phone, e-mail, login name) and the
+    longer words of other people that contain one of them (kept as they are)."""
+    user_model = get_user_model()
+    candidates = {
+        staff.name,
+        staff.id_number or "",
+        staff.phone,
+        user.email,
+        user.get_username(),
+        user.first_name,
+        user.last_name,
+        user.get_full_name(),
+    }
+    terms = []
+    for term in candidates:
+        term = (term or "").strip()
+        if len(term) < 2 or (term.isascii() and len(term) < _ASCII_MIN):
+            continue
+        terms.append(term)
+    protected: set[str] = set()
+    for term in terms:
+        for model, fields in (
+            (Staff, ("name", "id_number", "phone")),
+            (user_model, (user_model.USERNAME_FIELD, "email", "first_name")),
+        ):
+            q = None
+            for name in fields:
+                cond = Q(**{f"{name}__contains": term})
+                q = cond if q is None else q | cond
+            others = model.objects.filter(q).exclude(pk=staff.pk if model is Staff else user.pk)
+            for row in others.values_list(*fields):
+                protected.update(v for v in row if v and term in v and v != term)
+    return sorted(terms, key=len, reverse=True), sorted(protected, key=len, reverse=True)
+
+
+@transaction.atomic
+def staff_erase(*, staff: Staff, actor) -> AuditEvent:
+    """Remove a person who left (离职人员信息删除), irreversibly and all or nothing: their name
+    becomes a neutral label (已注销人员 #id); ID number, phone, e-mail, login name and the free text
+    about them are erased everywhere; login is disabled and sessions end. Their attempts,
+    certifications (as history), progress and plan assignments stay attached to the anonymised
+    record, so historic statistics do not change; being inactive, they no longer count in current
+    coverage. Administrators only; audited as ``personal_data.erase`` with numbers only."""
+    from .personal_data import ERASED_LABEL, Erasure, erasers, is_erased
+    from .selectors import scope_for_user
+
+    if not scope_for_user(actor).is_admin:
+        raise PermissionDenied
+    staff = Staff.objects.select_for_update().select_related("user").get(pk=staff.pk)
+    user = staff.user
+    if user.pk == getattr(actor, "pk", None):
+        raise StaffEraseError("不能删除自己的信息")
+    if is_erased(staff):
+        raise StaffEraseError("此人的信息已经删除")
+    terms, protected = _erasure_terms(staff, user)
+    erasure = Erasure(
+        staff=staff, user=user, label=ERASED_LABEL.format(pk=staff.pk), terms=terms, protected=protected
+    )
+    was_active = staff.is_active
+    for eraser in erasers():
+        eraser(erasure)
+    return audit_record(
+        actor=actor,
+        action="personal_data.erase",
+        target=erasure.label,
+        details={"staff": staff.pk, "user": user.pk, "was_active": was_active, "changed": erasure.counts},
+    )

@@ -1,5 +1,6 @@
 """The org app in the Wagtail admin: the business-area catalogue (业务领域目录), and for
-administrators only the org tree (机构树), roster import (花名册导入) and audit log (操作审计)."""
+administrators only the org tree (机构树), roster import (花名册导入), audit log (操作审计) and
+people (人员查询, erasure of those who left)."""
 
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
@@ -38,6 +39,8 @@ def register_org_admin_urls():
         path("org/units/<int:unit_id>/move/", admin_views.unit_move_view, name="org_unit_move"),
         path("org/units/<int:unit_id>/merge/", admin_views.unit_merge_view, name="org_unit_merge"),
         path("org/audit/", admin_views.audit_list_view, name="org_audit"),
+        path("org/people/", admin_views.people_list_view, name="org_people"),
+        path("org/people/<int:staff_id>/erase/", admin_views.staff_erase_view, name="org_staff_erase"),
     ]
 
 
@@ -53,6 +56,7 @@ def register_org_menu():
             AdminOnlyMenuItem(_("Organisation tree"), reverse("org_units"), icon_name="site", order=10),
             AdminOnlyMenuItem(_("Import roster"), reverse("org_roster_import"), icon_name="upload", order=20),
             AdminOnlyMenuItem(_("Audit log"), reverse("org_audit"), icon_name="history", order=30),
+            AdminOnlyMenuItem(_("People"), reverse("org_people"), icon_name="user", order=40),
         ]
     )
     return SubmenuMenuItem(_("Organisation and staff"), menu, icon_name="group", order=218)

@@ -21,3 +21,10 @@ class PlansConfig(AppConfig):
         attempt_graded.connect(on_attempt_graded, dispatch_uid="plans_attempt_graded")
         post_save.connect(on_staff_saved, sender=Staff, dispatch_uid="plans_staff_saved")
         staff_changed.connect(on_staff_bulk_changed, dispatch_uid="plans_staff_bulk_changed")
+
+        from training.org.personal_data import register_collector, register_eraser
+
+        from .personal_data import collect_plans, erase_plans
+
+        register_collector("plans.assignments", collect_plans, order=50)
+        register_eraser("plans.extensions", erase_plans, order=50)
