@@ -13,6 +13,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from .audit import audit_record
 from .choices import Employment, Role, UnitLevel
@@ -273,8 +274,16 @@ def _check_parent_level(unit: OrgUnit, parent: OrgUnit) -> None:
     order = [c.value for c in UnitLevel]
     if order.index(unit.level) != order.index(parent.level) + 1:
         raise OrgTreeError(
-            f"“{unit.name}”（{UnitLevel(unit.level).label}）不能放在“{parent.name}”"
-            f"（{UnitLevel(parent.level).label}）之下：层级须逐级向下"
+            _(
+                "“%(unit)s” (%(unit_level)s) cannot go under “%(parent)s” (%(parent_level)s): "
+                "each tier sits right below the one above it"
+            )
+            % {
+                "unit": unit.name,
+                "unit_level": UnitLevel(unit.level).label,
+                "parent": parent.name,
+                "parent_level": UnitLevel(parent.level).label,
+            }
         )
 
 
@@ -285,7 +294,9 @@ def org_unit_move(*, unit: OrgUnit, parent: OrgUnit, actor) -> OrgUnit:
     unit = OrgUnit.objects.select_for_update().get(pk=unit.pk)
     parent = OrgUnit.objects.get(pk=parent.pk)
     if parent.path.startswith(unit.path):
-        raise OrgTreeError(f"“{unit.name}”不能移到它自己或它的下级之下")
+        raise OrgTreeError(
+            _("“%(unit)s” cannot move under itself or one of its own units") % {"unit": unit.name}
+        )
     _check_parent_level(unit, parent)
     old_parent = unit.get_parent()
     if old_parent is not None and old_parent.pk == parent.pk:
@@ -314,11 +325,21 @@ def org_unit_merge(*, source: OrgUnit, target: OrgUnit, actor, on: datetime.date
     source = OrgUnit.objects.select_for_update().get(pk=source.pk)
     target = OrgUnit.objects.select_for_update().get(pk=target.pk)
     if source.pk == target.pk or target.path.startswith(source.path):
-        raise OrgTreeError(f"“{source.name}”不能并入它自己或它的下级")
+        raise OrgTreeError(
+            _("“%(unit)s” cannot merge into itself or one of its own units") % {"unit": source.name}
+        )
     if source.level != target.level:
         raise OrgTreeError(
-            f"只能合并同一层级的机构：“{source.name}”是{UnitLevel(source.level).label}，"
-            f"“{target.name}”是{UnitLevel(target.level).label}"
+            _(
+                "Only units of the same tier can merge: “%(source)s” is a %(source_level)s, "
+                "“%(target)s” a %(target_level)s"
+            )
+            % {
+                "source": source.name,
+                "source_level": UnitLevel(source.level).label,
+                "target": target.name,
+                "target_level": UnitLevel(target.level).label,
+            }
         )
     labels = unit_labels([source, target])
     on = on or timezone.localdate()

@@ -6,6 +6,7 @@ import re
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext
 
 from training.org.choices import Employment, Level, UnitLevel
 from training.org.models import BusinessArea, Staff
@@ -21,9 +22,11 @@ class UnitChoiceField(forms.ModelChoiceField):
 
 class PageChoiceField(forms.ModelMultipleChoiceField):
     def label_from_instance(self, obj) -> str:
-        kind = {"modulepage": "模块", "exampage": "考试", "livesessionpage": "直播"}.get(
-            obj.content_type.model, ""
-        )
+        kind = {
+            "modulepage": pgettext("plan item kind", "Module"),
+            "exampage": pgettext("plan item kind", "Exam"),
+            "livesessionpage": pgettext("plan item kind", "Live"),
+        }.get(obj.content_type.model, "")
         return f"[{kind}] {obj.title}"
 
 

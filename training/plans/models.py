@@ -14,7 +14,7 @@ from training.org.models import BusinessArea, OrgUnit, Staff
 
 
 class Recurrence(models.TextChoices):
-    ONCE = "once", _("One-off (不定期)")
+    ONCE = "once", _("One-off")
     YEARLY = "yearly", _("Yearly")
     QUARTERLY = "quarterly", _("Quarterly")
     MONTHLY = "monthly", _("Monthly")

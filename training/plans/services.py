@@ -8,14 +8,18 @@ import datetime
 from collections import defaultdict
 from functools import partial
 
+from django.conf import settings as django_settings
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext, pgettext
 
 from courses.models import ModulePage
 from training.competency.models import Certification, CertificationStatus
 from training.notify.services import notify, notify_unit
 from training.org.audit import audit_record
+from training.org.choices import Employment
 from training.org.models import OrgUnit, Staff
 from training.org.selectors import competency_settings, scope_for_user
 
@@ -44,7 +48,15 @@ LATE_JOINER_DAYS = 14
 
 
 class PlanError(Exception):
-    """A plan rule refused the request; the message is shown to the user."""
+    """A plan rule refused the request; the message is shown to the user, in the language of the
+    request that broke the rule."""
+
+
+def _stored_language():
+    """Texts stored for someone else to read later (notifications, robot messages, gap reasons,
+    the gap plan's title) are written in the site's default language (zh-hans), whether they are
+    built in a worker or in the request of someone who switched the interface to English."""
+    return translation.override(django_settings.LANGUAGE_CODE)
 
 
 def add_months(day: datetime.date, months: int) -> datetime.date:
@@ -79,7 +91,7 @@ def due_for(plan: TrainingPlan, assigned_on: datetime.date) -> datetime.date:
 
 def _check_scope(actor, unit: OrgUnit) -> None:
     if not scope_for_user(actor).covers_path(unit.path):
-        raise PlanError("该单位不在您的管辖范围内。")
+        raise PlanError(_("This unit is outside your scope."))
 
 
 @transaction.atomic
@@ -89,20 +101,25 @@ def plan_create(*, actor, root: OrgUnit, title: str, pages: list, **fields) -> T
     _check_scope(actor, root)
     title = (title or "").strip()
     if not title:
-        raise PlanError("请填写计划名称。")
+        raise PlanError(_("Enter a plan title."))
     if not pages:
-        raise PlanError("请至少选择一项培训内容（模块、考试或直播课）。")
+        raise PlanError(_("Choose at least one thing to learn (a module, an exam or a live session)."))
     recurrence = fields.get("recurrence", Recurrence.ONCE)
     if recurrence != Recurrence.ONCE and not fields.get("due_days"):
-        raise PlanError("定期计划的每一轮都要在分派后若干天内完成：请填写“分派后N天内完成”。")
+        raise PlanError(
+            _(
+                "Each round of a recurring plan must be finished within some days of assignment: "
+                "fill in “due N days after assignment”."
+            )
+        )
     if not fields.get("due_on") and not fields.get("due_days"):
-        raise PlanError("请填写截止日期，或“分派后N天内完成”。")
+        raise PlanError(_("Enter a due date, or “due N days after assignment”."))
     if fields.get("lacking_level") and not fields.get("lacking_area"):
-        raise PlanError("请同时选择业务领域和等级。")
+        raise PlanError(_("Choose both a business area and a level."))
     people = fields.pop("people", None) or []
     for person in people:
         if not person.org_unit.path.startswith(root.path):
-            raise PlanError(f"{person.name} 不在所选单位之下。")
+            raise PlanError(_("%(name)s is not inside the chosen unit.") % {"name": person.name})
     plan = TrainingPlan.objects.create(owner=actor, root=root, title=title, **fields)
     if people:
         plan.people.set(people)
@@ -162,11 +179,14 @@ def _notify_assigned(*, plan: TrainingPlan, rnd: PlanRound, staff_ids: list[int]
     for assignment in Assignment.objects.filter(round=rnd, staff_id__in=staff_ids).select_related(
         "staff__user"
     ):
+        with _stored_language():
+            title = _("New training task: %(plan)s") % {"plan": plan.title}
+            body = _("Please finish it by %(date)s.") % {"date": f"{assignment.due_on:%Y-%m-%d}"}
         notify(
             assignment.staff.user,
             kind="task_assigned",
-            title=f"新的培训任务：{plan.title}",
-            body=f"请于 {assignment.due_on:%Y-%m-%d} 前完成。",
+            title=title,
+            body=body,
             url=url,
             dedupe_key=f"task:{assignment.pk}:assigned",
         )
@@ -244,27 +264,39 @@ def extension_request(
 ) -> ExtensionRequest:
     """A learner asks for more time on their own open task, with a reason (申请延期)."""
     if assignment.staff.user_id != user.pk:
-        raise PlanError("只能为自己的任务申请延期。")
+        raise PlanError(_("You can only ask for more time on your own task."))
     if assignment.completed_on or assignment.left_on:
-        raise PlanError("该任务已结束，无需延期。")
+        raise PlanError(_("This task is closed; it needs no extension."))
     reason = (reason or "").strip()
     if not reason:
-        raise PlanError("请填写延期理由。")
+        raise PlanError(_("Give a reason for the extension."))
     if new_due_on <= assignment.due_on:
-        raise PlanError(f"新的截止日期须晚于当前截止日期 {assignment.due_on:%Y-%m-%d}。")
+        raise PlanError(
+            _("The new due date must be later than the current one, %(date)s.")
+            % {"date": f"{assignment.due_on:%Y-%m-%d}"}
+        )
     if assignment.extension_requests.filter(status=ExtensionRequest.Status.PENDING).exists():
-        raise PlanError("已有一份延期申请在等待审批。")
+        raise PlanError(_("An extension request is already waiting for approval."))
     request = ExtensionRequest.objects.create(
         assignment=assignment, requested_due_on=new_due_on, reason=reason[:2000]
     )
+    with _stored_language():
+        title = _("Extension request: %(name)s, “%(plan)s”") % {
+            "name": assignment.staff.name,
+            "plan": assignment.round.plan.title,
+        }
+        body = _("Asks for %(date)s. Reason: %(reason)s") % {
+            "date": f"{new_due_on:%Y-%m-%d}",
+            "reason": reason[:200],
+        }
     for manager_id in managers_of_unit(unit=assignment.staff.org_unit):
         from django.contrib.auth import get_user_model
 
         notify(
             get_user_model()(pk=manager_id),
             kind="extension_requested",
-            title=f"延期申请：{assignment.staff.name}《{assignment.round.plan.title}》",
-            body=f"申请延至 {new_due_on:%Y-%m-%d}。理由：{reason[:200]}",
+            title=title,
+            body=body,
             url=reverse("plans:extensions"),
             dedupe_key=f"extension:{request.pk}:requested",
         )
@@ -281,9 +313,9 @@ def extension_decide(*, actor, request: ExtensionRequest, approve: bool, note: s
     )
     _check_scope(actor, request.assignment.staff.org_unit)
     if request.status != ExtensionRequest.Status.PENDING:
-        raise PlanError("该申请已处理。")
+        raise PlanError(_("This request has already been decided."))
     if not approve and not (note or "").strip():
-        raise PlanError("不同意时请说明理由。")
+        raise PlanError(_("Give a reason when you refuse."))
     assignment = request.assignment
     request.status = ExtensionRequest.Status.APPROVED if approve else ExtensionRequest.Status.REFUSED
     request.decided_by, request.decided_at = actor, timezone.now()
@@ -303,11 +335,22 @@ def extension_decide(*, actor, request: ExtensionRequest, approve: bool, note: s
             "note": request.decision_note,
         },
     )
+    with _stored_language():
+        plan_title = {"plan": assignment.round.plan.title}
+        if approve:
+            title = _("Extension approved: “%(plan)s”") % plan_title
+            body = _("New due date %(date)s. %(note)s") % {
+                "date": f"{assignment.due_on:%Y-%m-%d}",
+                "note": request.decision_note,
+            }
+        else:
+            title = _("Extension refused: “%(plan)s”") % plan_title
+            body = request.decision_note
     notify(
         assignment.staff.user,
         kind="extension_decided",
-        title=f"延期申请{'已同意' if approve else '未同意'}：《{assignment.round.plan.title}》",
-        body=(f"新的截止日期 {assignment.due_on:%Y-%m-%d}。" if approve else "") + request.decision_note,
+        title=title,
+        body=body.strip(),
         url=reverse("plans:my_tasks"),
         dedupe_key=f"extension:{request.pk}:decided",
     )
@@ -339,31 +382,41 @@ def gap_proposals_refresh(*, today: datetime.date | None = None) -> int:
             continue
         candidates = gap_candidates(unit_id=unit_id, area_id=area_id, today=today)
         best = candidates[0] if candidates else None
-        why = ""
-        if best is not None:
-            reasons = ["已持有其他领域证书" if getattr(best, "certified_elsewhere", False) else ""]
-            why = "；".join(
-                r
-                for r in (
-                    *reasons,
-                    "专职" if best.employment == "full_time" else "兼职",
-                    f"未完成任务 {best.open_tasks} 项",
+        with _stored_language():
+            reasons = []
+            if best is not None:
+                if getattr(best, "certified_elsewhere", False):
+                    reasons.append(_("Already certified in another area"))
+                full_time = best.employment == Employment.FULL_TIME
+                reasons.append(Employment.FULL_TIME.label if full_time else Employment.PART_TIME.label)
+                reasons.append(
+                    ngettext("%(n)s open task", "%(n)s open tasks", best.open_tasks) % {"n": best.open_tasks}
                 )
-                if r
-            )
+            why = ngettext("%(n)s holder now", "%(n)s holders now", holders) % {"n": holders}
+            if reasons:
+                why = ngettext("%(n)s holder now; %(why)s", "%(n)s holders now; %(why)s", holders) % {
+                    "n": holders,
+                    "why": pgettext("reasons separator", "; ").join(str(r) for r in reasons),
+                }
         proposal = GapProposal.objects.create(
-            org_unit_id=unit_id, area_id=area_id, candidate=best, why=f"现有持证 {holders} 人；{why}"[:200]
+            org_unit_id=unit_id, area_id=area_id, candidate=best, why=why[:200]
         )
         made += 1
         unit = OrgUnit.objects.get(pk=unit_id)
         from django.contrib.auth import get_user_model
 
+        with _stored_language():
+            title = _("Coverage gap: %(unit)s, “%(area)s”") % {"unit": unit.name, "area": proposal.area.name}
+            if best:
+                body = _("Suggest that %(name)s takes the training.") % {"name": best.name}
+            else:
+                body = _("Nobody at this station can be proposed.")
         for manager_id in managers_of_unit(unit=unit):
             notify(
                 get_user_model()(pk=manager_id),
                 kind="gap_proposed",
-                title=f"业务覆盖缺口：{unit.name}「{proposal.area.name}」",
-                body=f"建议安排 {best.name} 参加培训。" if best else "本站暂无可安排的人员。",
+                title=title,
+                body=body,
                 url=reverse("plans:gaps"),
                 dedupe_key=f"gap:{proposal.pk}:proposed",
             )
@@ -381,17 +434,22 @@ def gap_confirm(*, actor, proposal: GapProposal, staff: Staff | None = None) -> 
     )
     _check_scope(actor, proposal.org_unit)
     if proposal.status != GapProposal.Status.OPEN:
-        raise PlanError("该建议已处理。")
+        raise PlanError(_("This proposal has already been handled."))
     person = staff or proposal.candidate
     if person is None or person.org_unit_id != proposal.org_unit_id or not person.is_active:
-        raise PlanError("请从本站在岗人员中选择。")
+        raise PlanError(_("Choose someone working at this station."))
     module = ModulePage.objects.live().filter(area=proposal.area).order_by("level", "path").first()
     if module is None:
-        raise PlanError(f"“{proposal.area.name}”还没有已发布的培训模块。")
+        raise PlanError(_("“%(area)s” has no published training module yet.") % {"area": proposal.area.name})
+    with _stored_language():
+        title = _("Gap training: %(unit)s, “%(area)s”") % {
+            "unit": proposal.org_unit.name,
+            "area": proposal.area.name,
+        }
     plan = plan_create(
         actor=actor,
         root=proposal.org_unit,
-        title=f"补缺培训：{proposal.org_unit.name}「{proposal.area.name}」",
+        title=title,
         pages=[module],
         audience_mode=TrainingPlan.AudienceMode.NAMED,
         people=[person],
@@ -436,18 +494,32 @@ def reminders_send(*, now: datetime.datetime | None = None) -> dict:
     escalate = []
     for a in open_rows:
         days = (a.due_on - today).days
-        title = a.round.plan.title
-        if days > 0:
-            key, kind, text = "soon", "task_due_soon", f"还有 {days} 天截止：{title}"
-        elif days == 0:
-            key, kind, text = "today", "task_due_today", f"今天截止：{title}"
-        else:
-            key, kind, text = "overdue", "task_overdue", f"已逾期 {-days} 天：{title}"
+        plan = {"plan": a.round.plan.title}
+        with _stored_language():
+            if days > 0:
+                key, kind = "soon", "task_due_soon"
+                text = ngettext("Due in %(n)s day: %(plan)s", "Due in %(n)s days: %(plan)s", days) % {
+                    **plan,
+                    "n": days,
+                }
+            elif days == 0:
+                key, kind, text = "today", "task_due_today", _("Due today: %(plan)s") % plan
+            else:
+                key, kind = "overdue", "task_overdue"
+                text = ngettext("%(n)s day overdue: %(plan)s", "%(n)s days overdue: %(plan)s", -days) % {
+                    **plan,
+                    "n": -days,
+                }
+            body = ngettext(
+                "Due on %(date)s; %(done)s of %(total)s item done.",
+                "Due on %(date)s; %(done)s of %(total)s items done.",
+                a.items_total,
+            ) % {"date": f"{a.due_on:%Y-%m-%d}", "done": a.items_done, "total": a.items_total}
         sent = notify(
             a.staff.user,
             kind=kind,
             title=text,
-            body=f"截止日期 {a.due_on:%Y-%m-%d}，已完成 {a.items_done}/{a.items_total} 项。",
+            body=body,
             url=url,
             dedupe_key=f"task:{a.pk}:{key}:{a.due_on:%Y%m%d}",
             now=now,
@@ -463,15 +535,34 @@ def reminders_send(*, now: datetime.datetime | None = None) -> dict:
     User = get_user_model()
     for unit_rows in by_unit.values():
         unit = unit_rows[0].staff.org_unit
-        names = "、".join(f"{a.staff.name}《{a.round.plan.title}》" for a in unit_rows[:20])
-        more = f" 等 {len(unit_rows)} 人" if len(unit_rows) > 20 else ""
         first = min(a.pk for a in unit_rows)
+        n, days = len(unit_rows), settings.escalate_after_days
+        with _stored_language():
+            names = pgettext("list separator", ", ").join(
+                _("%(name)s “%(plan)s”") % {"name": a.staff.name, "plan": a.round.plan.title}
+                for a in unit_rows[:20]
+            )
+            if n > 20:
+                names = ngettext(
+                    "%(names)s and others, %(n)s person in all",
+                    "%(names)s and others, %(n)s people in all",
+                    n,
+                ) % {"names": names, "n": n}
+            title = ngettext(
+                "Escalation: %(unit)s has %(n)s training task overdue by more than %(days)s days",
+                "Escalation: %(unit)s has %(n)s training tasks overdue by more than %(days)s days",
+                n,
+            ) % {"unit": unit.name, "n": n, "days": days}
+            robot_text = _(
+                "[Training escalation] %(unit)s: these training tasks are overdue by more than "
+                "%(days)s days, please finish them soon: %(names)s"
+            ) % {"unit": unit.name, "days": days, "names": names}
         for manager_id in managers_of_unit(unit=unit):
             notify(
                 User(pk=manager_id),
                 kind="task_escalated",
-                title=f"督办：{unit.name} 有 {len(unit_rows)} 项培训任务逾期超过 {settings.escalate_after_days} 天",
-                body=names + more,
+                title=title,
+                body=names,
                 url=reverse("plans:plan_list"),
                 dedupe_key=f"escalation:{unit.pk}:{today:%Y%m%d}:{first}",
                 org_unit=unit,
@@ -480,7 +571,7 @@ def reminders_send(*, now: datetime.datetime | None = None) -> dict:
         notify_unit(
             unit,
             kind="task_escalated",
-            text=f"【培训督办】{unit.name}：以下培训任务已逾期超过 {settings.escalate_after_days} 天，请尽快完成：{names}{more}",
+            text=robot_text,
             dedupe_key=f"escalation:{today:%Y%m%d}:{first}",
             now=now,
         )
@@ -489,11 +580,19 @@ def reminders_send(*, now: datetime.datetime | None = None) -> dict:
     for cert in Certification.objects.filter(status=CertificationStatus.EXPIRING).select_related(
         "staff__user", "area"
     ):
+        with _stored_language():
+            title = _("Certification expiring soon: %(area)s (%(level)s)") % {
+                "area": cert.area.name,
+                "level": cert.get_level_display(),
+            }
+            body = _(
+                "Valid until %(date)s. The renewal window is open: complete the module again to renew."
+            ) % {"date": f"{cert.expires_on:%Y-%m-%d}"}
         sent = notify(
             cert.staff.user,
             kind="renewal_window",
-            title=f"证书即将到期：{cert.area.name}（{cert.get_level_display()}）",
-            body=f"有效期至 {cert.expires_on:%Y-%m-%d}，续证窗口已开启：再次完成该模块即可续证。",
+            title=title,
+            body=body,
             url=reverse("competency:my_certificates"),
             dedupe_key=f"renewal:{cert.pk}:{cert.expires_on:%Y%m%d}",
             now=now,

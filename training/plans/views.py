@@ -11,6 +11,7 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from training.org.models import OrgUnit, Staff
 from training.org.selectors import org_unit_list_for_scope, scope_for_user
@@ -56,7 +57,7 @@ def my_tasks(request):
         try:
             new_due = datetime.date.fromisoformat(request.POST.get("due_on", ""))
         except ValueError:
-            messages.error(request, "请填写新的截止日期。")
+            messages.error(request, _("Enter the new due date."))
         else:
             try:
                 extension_request(
@@ -65,7 +66,7 @@ def my_tasks(request):
                     new_due_on=new_due,
                     reason=request.POST.get("reason", ""),
                 )
-                messages.success(request, "延期申请已提交，等待管理员审批。")
+                messages.success(request, _("Extension request sent; it awaits a manager's approval."))
             except PlanError as exc:
                 messages.error(request, str(exc))
         return redirect("plans:my_tasks")
@@ -104,7 +105,9 @@ def plan_new(request):
         except PlanError as exc:
             form.add_error(None, str(exc))
         else:
-            messages.success(request, "培训计划已创建，正在后台分派任务。")
+            messages.success(
+                request, _("Training plan created; the tasks are being assigned in the background.")
+            )
             return redirect("plans:plan_detail", plan.pk)
     return render(request, "plans/plan_form.html", {"form": form})
 
@@ -155,7 +158,7 @@ def extensions(request):
                 approve=request.POST.get("decision") == "approve",
                 note=request.POST.get("note", ""),
             )
-            messages.success(request, "已处理。")
+            messages.success(request, _("Extension request decided."))
         except PlanError as exc:
             messages.error(request, str(exc))
         return redirect("plans:extensions")
@@ -178,7 +181,7 @@ def gaps(request):
         try:
             if request.POST.get("action") == "dismiss":
                 gap_dismiss(actor=request.user, proposal=proposal)
-                messages.success(request, "已忽略该建议。")
+                messages.success(request, _("Proposal dismissed."))
             else:
                 staff = None
                 if request.POST.get("staff"):
@@ -186,7 +189,7 @@ def gaps(request):
                         Staff, pk=request.POST["staff"], org_unit_id=proposal.org_unit_id
                     )
                 plan = gap_confirm(actor=request.user, proposal=proposal, staff=staff)
-                messages.success(request, f"已安排：{plan.title}")
+                messages.success(request, _("Assigned: %(plan)s") % {"plan": plan.title})
         except PlanError as exc:
             messages.error(request, str(exc))
         return redirect("plans:gaps")
