@@ -15,6 +15,8 @@ from .models import Choice, Question, QuestionBank
 FORMAT_BY_SUFFIX = {
     ".xlsx": "xlsx",
     ".csv": "csv",
+    ".xls": "xlsx",  # old binary Excel and WPS: the reader says to save them as .xlsx
+    ".et": "xlsx",
     ".gift": "gift",
     ".txt": "gift",
     ".aiken": "aiken",

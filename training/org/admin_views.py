@@ -49,7 +49,7 @@ def admin_required(view):
 
 
 class RosterForm(forms.Form):
-    file = forms.FileField(label=_("Roster file (.xlsx)"))
+    file = forms.FileField(label=_("Roster file (.xlsx or .csv)"))
 
 
 @admin_required
@@ -57,9 +57,10 @@ def roster_import_view(request):
     """Upload a roster: either everything is imported and the summary shown, or nothing and every
     problem is listed by row and column."""
     form = RosterForm(request.POST or None, request.FILES or None)
-    issues, summary = [], None
+    issues, summary, filename = [], None, ""
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
+        filename = upload.name
         try:
             summary = roster_import(data=upload.read(), filename=upload.name, actor=request.user)
         except RosterInvalid as invalid:
@@ -69,7 +70,7 @@ def roster_import_view(request):
     return render(
         request,
         "org/admin/roster_import.html",
-        {"form": form, "issues": issues, "summary": summary, "max_rows": MAX_ROWS},
+        {"form": form, "issues": issues, "summary": summary, "filename": filename, "max_rows": MAX_ROWS},
     )
 
 

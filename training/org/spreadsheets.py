@@ -163,7 +163,7 @@ def _check_zip(data: bytes, limits: Limits, fail) -> dict[str, list[str]]:
     broken = "文件不是有效的 Excel（.xlsx）文件，或文件已损坏"
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
-    except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError, EOFError):
+    except Exception:  # BadZipFile, struct.error, ValueError…: whatever a damaged directory raises
         raise fail(broken) from None
     bomb = (
         f"文件解压后超过 {limits.unzipped_bytes // 1024 // 1024} MB 或压缩比异常，可能是恶意文件，已拒绝导入"
@@ -203,8 +203,9 @@ def _check_zip(data: bytes, limits: Limits, fail) -> dict[str, list[str]]:
                         tail = chunk[-256:]
             except SpreadsheetInvalid:
                 raise
-            except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError, EOFError, RuntimeError):
-                # a bad CRC, a lying size, an unknown compression or a password: not a file we read
+            except Exception:
+                # a bad CRC, a lying size, a damaged deflate stream (zlib.error), an unknown
+                # compression or a password: not a file we read
                 raise fail(broken) from None
     return {part: list(dict.fromkeys(refs)) for part, refs in merges.items()}
 
@@ -332,7 +333,7 @@ def _read_csv(data, filename, headers, required, limits, fail) -> Table:
         try:
             header = [h.strip().removeprefix("\ufeff") for h in next(reader, [])]
         except csv.Error as error:
-            raise fail(f"第 1 行不是有效的 CSV：{error}", row=1) from None
+            raise fail(_csv_error(error), row=1) from None
         table = _table("csv", header, headers, required, filename, fail)
         problems: list[SpreadsheetProblem] = []
         while True:
@@ -341,7 +342,7 @@ def _read_csv(data, filename, headers, required, limits, fail) -> Table:
             except StopIteration:
                 break
             except csv.Error as error:
-                raise fail(f"第 {reader.line_num} 行不是有效的 CSV：{error}", row=reader.line_num) from None
+                raise fail(_csv_error(error), row=reader.line_num) from None
             if all(not v.strip() for v in values):
                 continue
             if len(table.rows) >= limits.rows:
@@ -352,6 +353,15 @@ def _read_csv(data, filename, headers, required, limits, fail) -> Table:
     if problems:
         raise SpreadsheetInvalid(filename, problems)
     return table
+
+
+def _csv_error(error: csv.Error) -> str:
+    text = str(error)
+    if "field larger" in text:
+        return "单元格内容过长，已拒绝（CSV 格式）"
+    if "expected after" in text or "quote" in text:
+        return "引号不配对，或引号后缺少逗号（CSV 格式错误）；请在 Excel 中打开后重新另存为 CSV"
+    return "不是有效的 CSV 行（CSV 格式错误）；请在 Excel 中打开后重新另存为 CSV"
 
 
 # --- shared --------------------------------------------------------------------------------------
