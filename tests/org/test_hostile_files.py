@@ -499,3 +499,41 @@ def test_every_refusal_leaves_the_questions_and_people_as_they_were(tree):
             questions_import(bank=bank, data=data, filename="x.xlsx")
     assert Staff.objects.count() == staff
     assert dict(Question.objects.values_list("bank").annotate(n=Count("pk"))) == per_bank
+
+
+# --- through the admin page and the command ---------------------------------------------------
+
+
+def test_admin_upload_names_the_file_and_imports_a_gbk_csv(client, people, tree):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client.force_login(people["admin"].user)
+    good = [tree["east_comm"].code, "张晓明", id_number(), "13800138000", "", "专职", ""]
+    bad = _with(good, Importer("roster", ROSTER_HEADERS, "姓名", good), "姓名", "=cmd|' /C calc'!A0")
+    before = Staff.objects.count()
+    upload = SimpleUploadedFile("东湖花名册.csv", csv_text(ROSTER_HEADERS, [bad]).encode("gbk"))
+    page = client.post("/admin/org/roster/", {"file": upload}).text
+    assert "东湖花名册.csv 未导入任何数据：1 处问题" in page
+    assert "第 2 行，姓名（B 列）：内容“=cmd|&#x27; /C calc&#x27;!A0”以“=”开头" in page
+    assert Staff.objects.count() == before
+    upload = SimpleUploadedFile("东湖花名册.csv", csv_text(ROSTER_HEADERS, [good]).encode("gbk"))
+    page = client.post("/admin/org/roster/", {"file": upload}).text
+    assert "东湖花名册.csv" in page and Staff.objects.get(name="张晓明").phone == "13800138000"
+
+
+def test_an_id_number_that_excel_wrote_as_1e17_in_a_csv_gets_the_hint(tree):
+    row = [tree["east_comm"].code, "张三", "3.60102E+17", "13800138000", "", "专职", ""]
+    before = Staff.objects.count()
+    with pytest.raises(RosterInvalid) as caught:
+        roster_import(data=csv_text(ROSTER_HEADERS, [row]).encode("gbk"), filename="名单.csv")
+    [issue] = [str(i) for i in caught.value.issues]
+    assert issue.startswith("第 2 行，身份证号（C 列）：") and "文本格式" in issue
+    assert Staff.objects.count() == before
+
+
+def test_a_csv_cell_of_200_000_characters_and_a_multiline_cell_keep_excel_row_numbers(importer):
+    rows = [_with(importer.good, importer, importer.name_column, "第一行\n第二行"), importer.good]
+    rows[1] = _with(rows[1], importer, importer.name_column, "长" * 200_000)
+    messages = importer.refuse(csv_text(importer.headers, rows).encode("utf-8"), "长.csv")
+    # record 3 (Excel's row 3), though the multi-line cell above pushed it to line 4 of the file
+    assert any("3" in m.split("：")[0] and "单元格内容过长" in m for m in messages), messages

@@ -50,6 +50,7 @@ _DTD_MARKS = tuple(
 _MERGE_RE = re.compile(rb"<(?:\w+:)?mergeCell\s[^>]*?ref=\"([A-Z]+[0-9]+(?::[A-Z]+[0-9]+)?)\"")
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _CHUNK = 1024 * 1024
+_SCIENTIFIC_RE = re.compile(r"^\d+(?:\.\d+)?[Ee]\+\d+$")
 
 
 # --- problems ------------------------------------------------------------------------------------
@@ -79,8 +80,9 @@ class SpreadsheetInvalid(Exception):
 
 @dataclass
 class TableRow:
-    """One data row: ``cells`` by header (stripped text), the headers whose cell was a number, and
-    the headers whose text looks like a formula (starts with = + - @, tab or CR)."""
+    """One data row: ``cells`` by header (stripped text), the headers whose cell was a number (or,
+    in a CSV, a number Excel wrote as 1.2E+17), and the headers whose text looks like a formula
+    (starts with = + - @, tab or CR)."""
 
     number: int
     cells: dict[str, str]
@@ -324,32 +326,29 @@ def _read_csv(data, filename, headers, required, limits, fail) -> Table:
     text = decode_csv(data, filename=filename)
     first = text.split("\n", 1)[0]
     delimiter = "\t" if "\t" in first and "," not in first else ","
-    # The csv module stops at 128 KiB a field by default; a field over the cell limit is reported
-    # by row below, so its own limit only has to sit above ours.
+    # The csv module refuses a field over 128 KiB (its default, left alone: it is process-wide);
+    # that is far above any cell limit of ours, so such a field is reported as too long.
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
-    limit = csv.field_size_limit()
-    csv.field_size_limit(max(limit, limits.cell_chars * 4 + 1024))
     try:
+        header = [h.strip().removeprefix("\ufeff") for h in next(reader, [])]
+    except csv.Error as error:
+        raise fail(_csv_error(error), row=1) from None
+    table = _table("csv", header, headers, required, filename, fail)
+    problems: list[SpreadsheetProblem] = []
+    number = 1  # records, not lines: a quoted cell may span lines, Excel shows it as one row
+    while True:
+        number += 1
         try:
-            header = [h.strip().removeprefix("\ufeff") for h in next(reader, [])]
+            values = next(reader)
+        except StopIteration:
+            break
         except csv.Error as error:
-            raise fail(_csv_error(error), row=1) from None
-        table = _table("csv", header, headers, required, filename, fail)
-        problems: list[SpreadsheetProblem] = []
-        while True:
-            try:
-                values = next(reader)
-            except StopIteration:
-                break
-            except csv.Error as error:
-                raise fail(_csv_error(error), row=reader.line_num) from None
-            if all(not v.strip() for v in values):
-                continue
-            if len(table.rows) >= limits.rows:
-                raise fail(f"数据超过 {limits.rows} 行，请拆分后分批导入")
-            table.rows.append(_row(reader.line_num, list(values), table, limits, problems, skip=set()))
-    finally:
-        csv.field_size_limit(limit)
+            raise fail(_csv_error(error), row=number) from None
+        if all(not v.strip() for v in values):
+            continue
+        if len(table.rows) >= limits.rows:
+            raise fail(f"数据超过 {limits.rows} 行，请拆分后分批导入")
+        table.rows.append(_row(number, list(values), table, limits, problems, skip=set()))
     if problems:
         raise SpreadsheetInvalid(filename, problems)
     return table
@@ -409,6 +408,8 @@ def _row(number, values, table: Table, limits: Limits, problems, *, skip) -> Tab
             continue
         if isinstance(value, int | float) and not isinstance(value, bool):
             numeric.add(name)
+        elif isinstance(value, str) and _SCIENTIFIC_RE.match(value.strip()):
+            numeric.add(name)  # a CSV saved from a number cell: 3.60102E+17 has lost its digits
         text = _cell_text(value)
         limit = min(limits.cell_chars, EXCEL_CELL_MAX)
         if len(text) > limit:
