@@ -1,9 +1,10 @@
 """The JSON API fuzzed from its own OpenAPI document (schemathesis): no 5xx, and every answer
 conforms to the document (status code, content type, body schema).
 
-Every operation gets generated cases in three mixes: ids drawn from the schema alone (mostly
+Every operation gets generated cases, as a logged-in learner, in three mixes: ids drawn from the schema alone (mostly
 unknown ones), the learner's own real attempt and real questions (so bodies reach the grading
-code), and another person's attempt. Positive and negative (schema-breaking) bodies both. Runs
+code), and another person's attempt; positive and negative (schema-breaking) bodies both. Then
+a few anonymous cases per operation (must be 401/403, never more). Runs
 through Django's WSGI handler in process against the test database, as a logged-in learner with
 a CSRF token, the way the site's pages call it. Derandomised and bounded: the same cases each run.
 """
@@ -46,11 +47,11 @@ def _checks():
     return wanted
 
 
-def _fuzz(operation, strategy, call) -> None:
+def _fuzz(operation, strategy, call, examples: int = EXAMPLES_PER_OPERATION) -> None:
     """Run ``call`` on the cases ``strategy`` generates for one operation, bounded and repeatable."""
 
     @settings(
-        max_examples=EXAMPLES_PER_OPERATION,
+        max_examples=examples,
         derandomize=True,
         deadline=None,
         database=None,
@@ -143,11 +144,19 @@ def test_api_fuzzed_from_its_openapi_document_gives_no_5xx_and_conforms(people, 
         response = case.call_and_validate(headers=headers, cookies=cookies, checks=checks)
         statuses.add(response.status_code)
 
+    def call_anonymous(case):
+        # no login: the session cookie is whatever schemathesis makes of the security scheme
+        seen["anonymous"] = seen.get("anonymous", 0) + 1
+        response = case.call_and_validate(headers={"Accept-Encoding": "identity"}, checks=checks)
+        assert response.status_code in (401, 403), response.status_code
+        statuses.add(response.status_code)
+
     with _keep_test_connection():
         for operation in operations:
             _fuzz(operation, _strategy(operation, sitting, ids), call)
+            _fuzz(operation, operation.as_strategy(), call_anonymous, examples=5)
 
     total = sum(seen.values())
-    print(f"schemathesis: {total} cases, {len(seen)} operations {seen}, statuses {sorted(statuses)}")  # noqa: T201
-    assert len(seen) == 4 and total >= 4 * EXAMPLES_PER_OPERATION * 0.9
-    assert 200 in statuses  # the real ids reached the working code, not only 404s
+    print(f"schemathesis: {total} cases, {seen}, statuses {sorted(statuses)}")  # noqa: T201
+    assert len(seen) == 5 and total >= 4 * EXAMPLES_PER_OPERATION * 0.9 + 4 * 5
+    assert {200, 401} <= statuses  # the real ids reached the working code, not only 404s
