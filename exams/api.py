@@ -89,6 +89,18 @@ class ErrorOut(Schema):
     detail: str
 
 
+class ValidationErrorOut(Schema):
+    """What django-ninja answers for a body or path that does not fit the schema (422)."""
+
+    detail: list[dict]
+
+
+# Answers every operation can give before its own code runs: a body that is not JSON (400), no
+# login (401), no CSRF token (403), a request that does not fit the schema (422). Declared so that
+# the OpenAPI document lists every answer a client can get (the schemathesis fuzz checks it).
+COMMON = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 422: ValidationErrorOut}
+
+
 def _attempt_out(attempt: Attempt) -> AttemptOut:
     return AttemptOut(
         id=attempt.pk,
@@ -135,7 +147,7 @@ def _result_out(attempt: Attempt) -> ResultOut:
     )
 
 
-@api.post("/attempts", response={200: AttemptOut, 404: ErrorOut, 409: ErrorOut}, tags=["exams"])
+@api.post("/attempts", response={200: AttemptOut, 404: ErrorOut, 409: ErrorOut, **COMMON}, tags=["exams"])
 def start_attempt(request, payload: StartIn):
     """Start a sitting of an exam, or resume the open one."""
     exam = get_object_or_404(ExamPage.objects.live(), pk=payload.exam_id)
@@ -151,7 +163,7 @@ def start_attempt(request, payload: StartIn):
 
 @api.put(
     "/attempts/{attempt_id}/answers/{question_id}",
-    response={200: SavedOut, 404: ErrorOut, 409: ErrorOut},
+    response={200: SavedOut, 404: ErrorOut, 409: ErrorOut, **COMMON},
     tags=["exams"],
 )
 def save_answer(request, attempt_id: int, question_id: int, payload: AnswerIn):
@@ -167,7 +179,7 @@ def save_answer(request, attempt_id: int, question_id: int, payload: AnswerIn):
     return Status(200, SavedOut(saved=True, question_id=question_id, saved_at=answer.saved_at))
 
 
-@api.post("/attempts/{attempt_id}/submit", response={200: ResultOut, 404: ErrorOut}, tags=["exams"])
+@api.post("/attempts/{attempt_id}/submit", response={200: ResultOut, 404: ErrorOut, **COMMON}, tags=["exams"])
 def submit_attempt(request, attempt_id: int):
     """Hand in (twice counts once) and return the result."""
     try:
@@ -177,7 +189,7 @@ def submit_attempt(request, attempt_id: int):
     return Status(200, _result_out(attempt))
 
 
-@api.get("/attempts/{attempt_id}", response={200: ResultOut, 404: ErrorOut}, tags=["exams"])
+@api.get("/attempts/{attempt_id}", response={200: ResultOut, 404: ErrorOut, **COMMON}, tags=["exams"])
 def read_result(request, attempt_id: int):
     """The result of one of your own attempts (the right answers only when the exam reveals them)."""
     attempt = Attempt.objects.filter(pk=attempt_id, user=request.user).select_related("exam").first()

@@ -12,7 +12,16 @@ from .formats import dump, parse
 from .formats.model import ImportFailed, ImportIssue, Option, ParsedQuestion, stem_key
 from .models import Choice, Question, QuestionBank
 
-FORMAT_BY_SUFFIX = {".xlsx": "xlsx", ".gift": "gift", ".txt": "gift", ".aiken": "aiken", ".xml": "moodlexml"}
+FORMAT_BY_SUFFIX = {
+    ".xlsx": "xlsx",
+    ".csv": "csv",
+    ".xls": "xlsx",  # old binary Excel and WPS: the reader says to save them as .xlsx
+    ".et": "xlsx",
+    ".gift": "gift",
+    ".txt": "gift",
+    ".aiken": "aiken",
+    ".xml": "moodlexml",
+}
 DUPLICATE_IN_BANK = "题干与题库中已有试题重复"
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 

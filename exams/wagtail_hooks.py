@@ -127,6 +127,7 @@ register_snippet(ExamsMenuGroup)
 
 CONTENT_TYPES = {
     "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx"),
+    "csv": ("text/csv; charset=utf-8", "csv"),
     "gift": ("text/plain; charset=utf-8", "gift.txt"),
     "aiken": ("text/plain; charset=utf-8", "aiken.txt"),
     "moodlexml": ("application/xml; charset=utf-8", "xml"),
@@ -147,6 +148,7 @@ class ImportForm(uploads.NamesTheFileMixin, forms.Form):
         choices=[
             ("", _("From the file name")),
             ("xlsx", "Excel"),
+            ("csv", "CSV"),
             ("gift", "GIFT"),
             ("aiken", "Aiken"),
             ("moodlexml", "Moodle XML"),

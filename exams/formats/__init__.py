@@ -1,5 +1,5 @@
-"""Question-bank import/export (题库导入导出) in four formats: Excel template, Moodle GIFT, Aiken,
-Moodle XML. Pure Python: every format turns a file into ``ParsedQuestion`` objects and back.
+"""Question-bank import/export (题库导入导出) in five formats: Excel template, the same as CSV,
+Moodle GIFT, Aiken, Moodle XML. Pure Python: every format turns a file into ``ParsedQuestion`` objects and back.
 
 A file with any problem raises ``ImportFailed`` carrying every ``ImportIssue`` found, so a caller
 imports all of a file or none of it.
@@ -9,10 +9,16 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from exams.formats import aiken, gift, moodlexml, xlsx
+from exams.formats import aiken, csv_table, gift, moodlexml, xlsx
 from exams.formats.model import QTYPES, ImportFailed, ImportIssue, Option, ParsedQuestion
 
-FORMATS: dict[str, ModuleType] = {"xlsx": xlsx, "gift": gift, "aiken": aiken, "moodlexml": moodlexml}
+FORMATS: dict[str, ModuleType] = {
+    "xlsx": xlsx,
+    "csv": csv_table,
+    "gift": gift,
+    "aiken": aiken,
+    "moodlexml": moodlexml,
+}
 
 __all__ = [
     "FORMATS",

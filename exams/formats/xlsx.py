@@ -5,11 +5,12 @@ left out, extra columns are ignored). 题型: 单选题/多选题/判断题/填�
 choice questions ("B", "ACD", "A,C,D"), 正确/错误 (对/错, √/×, T/F) for 判断题, "|"-separated
 accepted answers for 填空题, empty for 简答题. 难度: 易/中/难 or 1/2/3 (empty = 易). 标签: split on "，" "," or "、".
 
-Hostile files are refused with an issue rather than read: not a zip, over 50 MB unzipped (checked
-from the zip directory before openpyxl sees it), over 5 000 data rows, cells over 5 000 characters.
-Cells are read as values (``data_only``) and never evaluated. Text starting with = + - @ is written
-with one leading "'" so spreadsheet programs show it instead of running it; parse strips exactly
-that quote again.
+Hostile files are refused with an issue rather than read, by the reader every importer shares
+(``training.org.spreadsheets``): not a zip, a zip bomb (declared and actual sizes, ratio), XML
+entities, over 5 000 data rows, cells over 5 000 characters, hidden data sheets, merged cells and
+cells that are real formulas (never evaluated). Text starting with = + - @ is content here (an
+option may be "-1") and is kept; it is written with one leading "'" so spreadsheet programs show
+it instead of running it, and parse strips exactly that quote again.
 
 Not carried: title and option weights (come back "" and None).
 """
@@ -19,13 +20,9 @@ from __future__ import annotations
 import io
 import re
 import unicodedata
-import warnings
-import zipfile
 from collections.abc import Callable
-from datetime import date, datetime, time
-from typing import Any
 
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
@@ -43,6 +40,7 @@ from exams.formats.model import (
     question_label,
     true_false,
 )
+from training.org.spreadsheets import Limits, SpreadsheetInvalid, read_table, text_cell
 
 OPTION_HEADERS = tuple(f"选项{option_letter(i)}" for i in range(8))
 HEADERS = ("题型", "题干", *OPTION_HEADERS, "答案", "解析", "难度", "标签")
@@ -50,6 +48,7 @@ OPTIONAL_HEADERS = frozenset(OPTION_HEADERS[2:])
 MAX_ROWS = 5000
 MAX_CELL_CHARS = 5000
 MAX_UNZIPPED_BYTES = 50 * 1024 * 1024
+MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 SHEET_TITLE = "题库"
 
 _TYPES = {
@@ -79,82 +78,45 @@ _WIDTHS = {"题型": 10, "题干": 50, "答案": 10, "解析": 40, "难度": 8, 
 _Report = Callable[[str, str], None]
 
 
+LIMITS = Limits(
+    upload_bytes=MAX_UPLOAD_BYTES, unzipped_bytes=MAX_UNZIPPED_BYTES, rows=MAX_ROWS, cell_chars=MAX_CELL_CHARS
+)
+
+
 def parse(data: bytes | str, *, filename: str) -> list[ParsedQuestion]:
     """Questions in a template-shaped .xlsx; raises ImportFailed listing every problem."""
-
-    def fail(message: str, line: int | None = None, column: str | None = None) -> ImportFailed:
-        return ImportFailed([ImportIssue(filename, line, column, message)])
-
     if isinstance(data, str):
-        raise fail("文件不是有效的 Excel（.xlsx）文件")
+        raise ImportFailed([ImportIssue(filename, None, None, "文件不是有效的 Excel（.xlsx）文件")])
+    return parse_table(data, filename=filename, csv_allowed=False)
+
+
+def parse_table(data: bytes, *, filename: str, csv_allowed: bool) -> list[ParsedQuestion]:
+    """Questions in a template-shaped .xlsx (or .csv when allowed), read by the shared hardened
+    reader: zip bombs, XML entities, hidden sheets, merged cells and formula cells are refused."""
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            unzipped = sum(info.file_size for info in archive.infolist())
-    except Exception:  # zipfile raises BadZipFile, NotImplementedError, ValueError… on garbage
-        raise fail("文件不是有效的 Excel（.xlsx）文件；.xls 或 .et 文件请先另存为 .xlsx") from None
-    if unzipped > MAX_UNZIPPED_BYTES:
-        raise fail(f"文件解压后超过 {MAX_UNZIPPED_BYTES // 1024 // 1024} MB，已拒绝导入")
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # openpyxl warns about styles/extensions it skips
-            workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception:  # openpyxl raises many types for a damaged or non-Excel zip
-        raise fail("无法读取 Excel 文件，文件可能已损坏或不是 .xlsx 格式") from None
-    try:
-        if not workbook.worksheets:
-            raise fail("Excel 文件中没有工作表")
-        # The bank is the first sheet, unless someone moved the 说明 sheet in front of it.
-        sheet = next((ws for ws in workbook.worksheets if {"题型", "题干"} <= set(_header(ws))), None)
-        return _parse_sheet(sheet or workbook.worksheets[0], filename, fail)
-    except ImportFailed:
-        raise
-    except Exception:  # read_only parses sheet XML lazily, so a damaged sheet fails only here
-        raise fail("无法读取 Excel 文件，文件可能已损坏或不是 .xlsx 格式") from None
-    finally:
-        workbook.close()
-
-
-def _header(sheet: Any) -> list[str]:
-    row = next(sheet.iter_rows(min_row=1, max_row=1, max_col=64, values_only=True), ())
-    return [_cell_text(value).strip() for value in row]
-
-
-def _parse_sheet(sheet: Any, filename: str, fail: Callable[..., ImportFailed]) -> list[ParsedQuestion]:
-    positions: dict[str, int] = {}
-    for index, name in enumerate(_header(sheet)):
-        if name and name not in positions:
-            positions[name] = index
-    missing = [h for h in HEADERS if h not in positions and h not in OPTIONAL_HEADERS]
-    if missing:
-        raise ImportFailed(
-            [
-                ImportIssue(filename, 1, name, f"缺少“{name}”列，表头须与导入模板一致（请下载最新模板）")
-                for name in missing
-            ]
+        table = read_table(
+            data,
+            filename=filename,
+            headers=HEADERS,
+            required=frozenset(HEADERS) - OPTIONAL_HEADERS,
+            identify=frozenset({"题型", "题干"}),
+            limits=LIMITS,
+            csv_allowed=csv_allowed,
         )
-    columns = {h: positions[h] for h in HEADERS if h in positions}
-    width = max(columns.values()) + 1
+    except SpreadsheetInvalid as invalid:
+        raise ImportFailed(
+            [ImportIssue(filename, p.row, p.column, p.message) for p in invalid.problems]
+        ) from None
     questions: list[ParsedQuestion] = []
     issues: list[ImportIssue] = []
-    rows = 0
-    for row_number, values in enumerate(sheet.iter_rows(min_row=2, max_col=width, values_only=True), start=2):
-        if all(v is None or (isinstance(v, str) and not v.strip()) for v in values):
-            continue
-        rows += 1
-        if rows > MAX_ROWS:
-            raise fail(f"数据超过 {MAX_ROWS} 行，请拆分后分批导入")
+    for source in table.rows:
 
-        def issue(column: str, message: str, row: int = row_number) -> None:
+        def issue(column: str, message: str, row: int = source.number) -> None:
             issues.append(ImportIssue(filename, row, column, message))
 
-        cells: dict[str, str] = {}
-        for header, index in columns.items():
-            text = _cell_text(values[index] if index < len(values) else None).strip()
-            if len(text) > MAX_CELL_CHARS:
-                issue(header, f"单元格内容超过 {MAX_CELL_CHARS} 个字符（当前 {len(text)} 个）")
-                text = ""
-            cells[header] = _unquote(text)
-        questions.append(_question(row_number, cells, issue))
+        # Formula-like text stays text here (an option may well be "-1"); exports neutralise it.
+        cells = {h: _unquote(source.cells.get(h, "")) for h in HEADERS}
+        questions.append(_question(source.number, cells, issue))
     return finish(questions, issues, filename=filename, columns=_COLUMNS)
 
 
@@ -223,18 +185,6 @@ def _normalise(text: str) -> str:
     return unicodedata.normalize("NFKC", text).strip()
 
 
-def _cell_text(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "TRUE" if value else "FALSE"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, datetime | date | time):
-        return value.isoformat()
-    return str(value)
-
-
 def _unquote(text: str) -> str:
     """Undo ``_quote``: drop the one "'" written in front of formula-like text."""
     return text[1:] if _QUOTED_RE.match(text) else text
@@ -288,7 +238,7 @@ def _bank_sheet(sheet: Worksheet, rows: list[list[str]]) -> None:
     sheet.title = SHEET_TITLE
     sheet.append(list(HEADERS))
     for row in rows:
-        sheet.append([_quote(value) for value in row])
+        sheet.append([text_cell(sheet, _quote(value)) for value in row])
     header_fill = PatternFill("solid", fgColor="DDEBF7")
     for cell in sheet[1]:
         cell.font = Font(bold=True)

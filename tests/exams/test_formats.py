@@ -186,12 +186,12 @@ def test_html_from_moodle_becomes_plain_text():
 
 
 def test_registry_dispatches_and_rejects_unknown_formats():
-    assert set(formats.FORMATS) == {"xlsx", "gift", "aiken", "moodlexml"}
+    assert set(formats.FORMATS) == {"xlsx", "csv", "gift", "aiken", "moodlexml"}
     text = formats.dump("aiken", [_single("问题？", "甲", "乙")])
     assert isinstance(text, str)
     assert _plain(formats.parse("aiken", text, filename="a.txt")) == [_single("问题？", "甲", "乙")]
     with pytest.raises(ValueError, match="unknown question format"):
-        formats.parse("csv", b"", filename="a.csv")
+        formats.parse("xls", b"", filename="a.xls")
 
 
 # ----------------------------------------------------------------------------------------- xlsx
@@ -355,7 +355,7 @@ def test_xlsx_template_has_examples_a_guide_and_widths():
         (_choice_row(选项A="长" * 501), "bank.xlsx 第2行 “选项A”列：选项A超过 500 个字符（当前 501 个）"),
         (
             _choice_row(题干="长" * 5001),
-            "bank.xlsx 第2行 “题干”列：单元格内容超过 5000 个字符（当前 5001 个）",
+            "bank.xlsx 第2行 “题干”列：单元格内容过长（5001 个字符，最多 5000 个），已拒绝",
         ),
     ],
 )
@@ -391,9 +391,7 @@ def test_xlsx_missing_header_column_is_named():
     header = tuple(h for h in xlsx.HEADERS if h != "答案")
     with pytest.raises(ImportFailed) as excinfo:
         xlsx.parse(_xlsx([_choice_row()], header), filename="bank.xlsx")
-    assert _issues(excinfo) == [
-        "bank.xlsx 第1行 “答案”列：缺少“答案”列，表头须与导入模板一致（请下载最新模板）"
-    ]
+    assert _issues(excinfo) == ["bank.xlsx 第1行 “答案”列：缺少“答案”列，表头须与导入模板一致"]
 
 
 def test_xlsx_renamed_header_column_is_reported_missing():
@@ -403,7 +401,7 @@ def test_xlsx_renamed_header_column_is_reported_missing():
     assert [(i.line, i.column) for i in excinfo.value.issues] == [(1, "题干")]
 
 
-@pytest.mark.parametrize("data", [b"PK\x03\x04 definitely not a zip", "题型,题干\n单选题,问题", b""])
+@pytest.mark.parametrize("data", [b"PK\x03\x04 definitely not a zip", "题型,题干\n单选题,问题", b"a,b\n"])
 def test_xlsx_rejects_files_that_are_not_xlsx(data):
     with pytest.raises(ImportFailed) as excinfo:
         xlsx.parse(data, filename="bank.xlsx")
@@ -444,7 +442,7 @@ def test_xlsx_refuses_a_zip_bomb_before_reading_it():
     assert len(data) < 1024 * 1024  # tiny on disk, 51 MB declared
     with pytest.raises(ImportFailed) as excinfo:
         xlsx.parse(data, filename="bomb.xlsx")
-    assert _issues(excinfo) == ["bomb.xlsx：文件解压后超过 50 MB，已拒绝导入"]
+    assert _issues(excinfo) == ["bomb.xlsx：文件解压后超过 50 MB 或压缩比异常，可能是恶意文件，已拒绝导入"]
 
 
 def test_xlsx_formula_injection_is_kept_as_text_and_written_back_quoted():

@@ -175,14 +175,14 @@ def test_new_login_name_is_unique_when_the_short_one_is_taken(tree):
     assert Staff.objects.get(id_number=a).user.username == "r" + a[-8:].lower() + "-2"  # never the whole ID
 
 
-def test_formula_like_cells_are_kept_as_text(tree):
+def test_formula_like_cells_are_refused(tree):
     a = id_number()
-    roster_import(
-        data=roster_bytes([[tree["east_comm"].code, "=张三", a, "13800138000", "@岗位", "专职", ""]]),
-        filename="x.xlsx",
-    )
-    person = Staff.objects.get(id_number=a)
-    assert person.name == "=张三" and person.post == "@岗位"
+    data = roster_bytes([[tree["east_comm"].code, "+张三", a, "13800138000", "@岗位", "专职", ""]])
+    assert errors_of(data) == [
+        "第 2 行，姓名（B 列）：内容“+张三”以“+”开头，可能被表格软件当作公式执行（公式注入），已拒绝；请删去开头的符号后再导入",
+        "第 2 行，岗位（E 列）：内容“@岗位”以“@”开头，可能被表格软件当作公式执行（公式注入），已拒绝；请删去开头的符号后再导入",
+    ]
+    assert not Staff.objects.filter(id_number=a).exists()
 
 
 # --- malformed rosters: every problem, by row and column, nothing imported ------------------
@@ -305,8 +305,8 @@ def test_header_with_missing_and_misnamed_columns_is_refused(tree, tmp_path):
     headers = ["机构", "姓名", "身份证", "手机号", "岗位", "用工性质"]  # 身份证号 misnamed, 主攻领域 missing
     data = roster_bytes([[_unit(tree), "张三", id_number(), "13800138000", "", "专职"]], headers=headers)
     assert errors_of(data) == [
-        "第 1 行：缺少“身份证号”列，表头须与导入模板一致（无法识别的列：C 列“身份证”）",
-        "第 1 行：缺少“主攻领域”列，表头须与导入模板一致（无法识别的列：C 列“身份证”）",
+        "第 1 行，身份证号：缺少“身份证号”列，表头须与导入模板一致（无法识别的列：C 列“身份证”）",
+        "第 1 行，主攻领域：缺少“主攻领域”列，表头须与导入模板一致（无法识别的列：C 列“身份证”）",
     ]
     _, stderr = run_command(tmp_path, data)
     assert "缺少“身份证号”列" in stderr and "缺少“主攻领域”列" in stderr
@@ -314,18 +314,18 @@ def test_header_with_missing_and_misnamed_columns_is_refused(tree, tmp_path):
 
 def test_duplicate_header_is_refused(tree):
     data = roster_bytes([], headers=[*HEADERS, "姓名"])
-    assert errors_of(data) == ["第 1 行，姓名（H 列）：列名“姓名”重复"]
+    assert errors_of(data) == ["第 1 行，姓名（H 列）：列名“姓名”重复（B 列和 H 列），请只保留一列"]
 
 
 @pytest.mark.parametrize(
     ("data", "message"),
     [
         (
-            b"name,id\n\xe5\xbc\xa0,1\n",
-            "文件不是有效的 Excel（.xlsx）文件；.xls、.et 或 .csv 文件请先另存为 .xlsx",
+            b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 512,
+            "这是旧版 Excel（.xls）或 WPS（.et）文件，请在 Excel 或 WPS 中另存为 .xlsx 后再导入",
         ),
         (b"", "文件是空的"),
-        (b"PK\x03\x04broken", "文件不是有效的 Excel（.xlsx）文件；.xls、.et 或 .csv 文件请先另存为 .xlsx"),
+        (b"PK\x03\x04broken", "文件不是有效的 Excel（.xlsx）文件，或文件已损坏"),
     ],
 )
 def test_a_file_that_is_not_xlsx_is_refused(data, message, tree, tmp_path):

@@ -62,12 +62,16 @@ def admin_required(view):
 
 
 class RosterForm(uploads.NamesTheFileMixin, forms.Form):
-    file = forms.FileField(label=_("Roster file (.xlsx)"))
+    file = forms.FileField(label=_("Roster file (.xlsx or .csv)"))
 
     def clean_file(self):
-        """Before the importer reads a byte: within the size limit, and really a workbook."""
+        """Before the importer reads a byte: within the size limit, and really a workbook (a CSV
+        file's encoding and content are checked by the importer itself, row by row)."""
         upload = self.cleaned_data["file"]
-        uploads.check_xlsx(upload, limit=MAX_UPLOAD_BYTES, unzipped_limit=MAX_UNZIPPED_BYTES)
+        if (upload.name or "").lower().endswith(".csv"):
+            uploads.check_size(upload, MAX_UPLOAD_BYTES)
+        else:
+            uploads.check_xlsx(upload, limit=MAX_UPLOAD_BYTES, unzipped_limit=MAX_UNZIPPED_BYTES)
         return upload
 
 
@@ -76,9 +80,10 @@ def roster_import_view(request):
     """Upload a roster: either everything is imported and the summary shown, or nothing and every
     problem is listed by row and column."""
     form = RosterForm(request.POST or None, request.FILES or None)
-    issues, summary = [], None
+    issues, summary, filename = [], None, ""
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
+        filename = upload.name
         try:
             summary = roster_import(data=upload.read(), filename=upload.name, actor=request.user)
         except RosterInvalid as invalid:
@@ -88,7 +93,7 @@ def roster_import_view(request):
     return render(
         request,
         "org/admin/roster_import.html",
-        {"form": form, "issues": issues, "summary": summary, "max_rows": MAX_ROWS},
+        {"form": form, "issues": issues, "summary": summary, "filename": filename, "max_rows": MAX_ROWS},
     )
 
 

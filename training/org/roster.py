@@ -11,8 +11,10 @@ People are matched by ID number: a known number updates the person (and a change
 transfer, kept as ``StaffTransfer`` history); a new number creates a login with an unusable password
 (username "r" + the last 8 characters of the ID number, with a suffix if taken) and the staff record.
 
-Every problem is reported, by row and column, in Chinese; any problem imports nothing. Cells are
-read as they are typed: formulas are never evaluated, so text starting with = + - @ stays text.
+Every problem is reported, by row and column, in Chinese; any problem imports nothing. The file
+(.xlsx, or .csv in UTF-8, GBK/GB18030 or UTF-16) is read by ``training.org.spreadsheets``, which
+refuses zip bombs, XML entities, hidden data sheets, merged cells and formula cells; text that a
+spreadsheet would run as a formula (= + - @, tab or CR first) is refused here too.
 Queries are bounded: units, areas and (per 500 rows) existing people are loaded in bulk.
 """
 
@@ -22,16 +24,13 @@ import datetime
 import io
 import re
 import unicodedata
-import warnings
-import zipfile
 from dataclasses import asdict, dataclass, field
-from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 from django.utils import timezone
 
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
@@ -46,6 +45,14 @@ from .services import (
     staff_changed_announce,
     staff_create_many,
     unit_labels,
+)
+from .spreadsheets import (
+    Limits,
+    SpreadsheetInvalid,
+    formula_injection_message,
+    formula_like,
+    read_table,
+    text_cell,
 )
 
 HEADERS = ("机构", "姓名", "身份证号", "手机号", "岗位", "用工性质", "主攻领域")
@@ -146,18 +153,6 @@ def normalise_unit_path(value: str) -> str:
     return UNIT_PATH_SEPARATOR.join(p for p in parts if p)
 
 
-def _cell_text(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "TRUE" if value else "FALSE"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, datetime.datetime | datetime.date | datetime.time):
-        return value.isoformat()
-    return str(value)
-
-
 def _unquote(text: str) -> str:
     """An exported cell carries one "'" in front of formula-like text; drop exactly that one."""
     return text[1:] if _QUOTED_RE.match(text) else text
@@ -181,107 +176,57 @@ class RosterSheet:
     letters: dict[str, str]  # header → column letter
 
 
+REFUSED = "\x00"  # marks a refused cell: reported once, not checked again
+
+
 def read_roster(data: bytes, *, filename: str = "") -> RosterSheet:
-    """The rows of a roster workbook; raises ``RosterInvalid`` for a file that is not a readable
-    .xlsx, a sheet without the template's header, no data or too many rows, or cells too long."""
-
-    def fail(message: str, row: int | None = None) -> RosterInvalid:
-        return RosterInvalid([RosterIssue(row, message=message)])
-
-    if len(data) > MAX_UPLOAD_BYTES:
-        raise fail(f"文件超过 {MAX_UPLOAD_BYTES // 1024 // 1024} MB，请拆分后分批导入")
-    if not data:
-        raise fail("文件是空的")
+    """The rows of a roster (.xlsx, or .csv as Chinese Excel/WPS save it), read by the shared
+    hardened reader (``training.org.spreadsheets``); raises ``RosterInvalid`` for a file that is
+    not a readable table, a sheet without the template's header, no data or too many rows, cells
+    too long, cells that are formulas, and text that a spreadsheet would run as a formula (formula
+    injection: = + - @, tab or CR first; a name, unit or post never starts so, so it is refused
+    rather than silently changed)."""
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            unzipped = sum(info.file_size for info in archive.infolist())
-    except Exception:  # BadZipFile, NotImplementedError, ValueError… on anything not a zip
-        raise fail("文件不是有效的 Excel（.xlsx）文件；.xls、.et 或 .csv 文件请先另存为 .xlsx") from None
-    if unzipped > MAX_UNZIPPED_BYTES:
-        raise fail(f"文件解压后超过 {MAX_UNZIPPED_BYTES // 1024 // 1024} MB，已拒绝导入")
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # openpyxl warns about styles and extensions it skips
-            # data_only=False: a formula comes back as its text ("=…") and is never evaluated.
-            workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
-    except Exception:
-        raise fail("无法读取 Excel 文件，文件可能已损坏或不是 .xlsx 格式") from None
-    try:
-        if not workbook.worksheets:
-            raise fail("Excel 文件中没有工作表")
-        sheet = next(
-            (ws for ws in workbook.worksheets if {"姓名", "身份证号"} <= set(_header(ws))),
-            workbook.worksheets[0],
+        table = read_table(
+            data,
+            filename=filename,
+            headers=HEADERS,
+            required=frozenset(HEADERS),
+            identify=frozenset({"姓名", "身份证号"}),
+            limits=Limits(
+                upload_bytes=MAX_UPLOAD_BYTES,
+                unzipped_bytes=MAX_UNZIPPED_BYTES,
+                rows=MAX_ROWS,
+                cell_chars=MAX_CELL_CHARS,
+            ),
         )
-        return _read_sheet(sheet, fail)
-    except RosterInvalid:
-        raise
-    except Exception:  # read_only parses the sheet lazily, so a damaged sheet fails only here
-        raise fail("无法读取 Excel 文件，文件可能已损坏或不是 .xlsx 格式") from None
-    finally:
-        workbook.close()
-
-
-def _header(sheet: Any) -> list[str]:
-    row = next(sheet.iter_rows(min_row=1, max_row=1, max_col=64, values_only=True), ())
-    return [_cell_text(v).strip() for v in row]
-
-
-def _read_sheet(sheet: Any, fail) -> RosterSheet:
-    header = _header(sheet)
-    if not any(header):
-        raise fail(f"工作表是空的：第 1 行应为表头（{'、'.join(HEADERS)}），请使用导入模板", row=1)
-    positions: dict[str, int] = {}
+    except SpreadsheetInvalid as invalid:
+        raise RosterInvalid(
+            [RosterIssue(p.row, p.column, p.letter, p.message) for p in invalid.problems]
+        ) from None
+    letters = {h: table.letter(h) for h in HEADERS}
     issues: list[RosterIssue] = []
-    for index, name in enumerate(header):
-        if name in HEADERS:
-            if name in positions:
-                issues.append(RosterIssue(1, name, get_column_letter(index + 1), f"列名“{name}”重复"))
-            else:
-                positions[name] = index
-    missing = [h for h in HEADERS if h not in positions]
-    if missing:
-        unknown = [
-            f"{get_column_letter(i + 1)} 列“{name}”"
-            for i, name in enumerate(header)
-            if name and name not in HEADERS
-        ]
-        hint = f"（无法识别的列：{'、'.join(unknown)}）" if unknown else ""
-        for name in missing:
-            issues.append(RosterIssue(1, message=f"缺少“{name}”列，表头须与导入模板一致{hint}"))
-    if issues:
-        raise RosterInvalid(issues)
-    letters = {h: get_column_letter(positions[h] + 1) for h in HEADERS}
-    width = max(positions.values()) + 1
     rows: list[RosterRow] = []
-    for row_number, values in enumerate(sheet.iter_rows(min_row=2, max_col=width, values_only=True), start=2):
-        if all(v is None or (isinstance(v, str) and not v.strip()) for v in values):
-            continue
-        if len(rows) >= MAX_ROWS:
-            raise fail(f"数据超过 {MAX_ROWS} 行，请拆分后分批导入")
-        cells: dict[str, str] = {}
-        numeric = set()
-        for name, index in positions.items():
-            value = values[index] if index < len(values) else None
-            if isinstance(value, int | float) and not isinstance(value, bool):
-                numeric.add(name)
-            text = _cell_text(value).strip()
-            if len(text) > MAX_CELL_CHARS:
+    for source in table.rows:
+        cells = {}
+        for name, text in source.cells.items():
+            text = _unquote(text)
+            if name in source.formula_like or formula_like(text):
                 issues.append(
                     RosterIssue(
-                        row_number,
+                        source.number,
                         name,
                         letters[name],
-                        f"单元格内容过长（{len(text)} 个字符，最多 {MAX_CELL_CHARS} 个），已拒绝",
+                        formula_injection_message(text),
                     )
                 )
-                text = "\x00"  # marks a refused cell: reported once, not checked again
-            cells[name] = _unquote(text)
-        rows.append(RosterRow(row_number, cells, frozenset(numeric)))
+                text = REFUSED
+            cells[name] = text
+        rows.append(RosterRow(source.number, cells, source.numeric))
     if issues:
         raise RosterInvalid(issues)
     if not rows:
-        raise fail("没有找到任何人员数据：从第 2 行起每行填写一人", row=2)
+        raise RosterInvalid([RosterIssue(2, message="没有找到任何人员数据：从第 2 行起每行填写一人")])
     return RosterSheet(rows, letters)
 
 
@@ -347,7 +292,7 @@ def check_rows(sheet: RosterSheet, catalogue: Catalogue) -> tuple[list[Person], 
             issues.append(RosterIssue(r.row, column, letters[column], message))
 
         cells = r.cells
-        refused = {name for name, text in cells.items() if text == "\x00"}
+        refused = {name for name, text in cells.items() if text == REFUSED}
         if refused:
             bad = True
         for name in HEADERS:
@@ -628,7 +573,7 @@ _NOTES = [
     "每行一人，第一行表头请勿修改、删除或改名；列的顺序可以调换。",
     f"一次最多导入 {MAX_ROWS} 行，单元格内容不超过 {MAX_CELL_CHARS} 个字符。",
     "按身份证号识别人员：已有人员更新信息，机构变化的记为调动；新人员自动开通账号，初始密码由管理员重置。",
-    "以 = + - @ 开头的内容按文字导入，不会当作公式计算。",
+    "以 = + - @ 开头的内容会被拒绝（防止公式注入）；公式单元格请先复制并“选择性粘贴 → 数值”。",
     "文件中只要有一处错误，整个文件都不会导入；请按提示的行号和列修改后重新上传。",
 ]
 
@@ -673,14 +618,14 @@ def roster_template(
         sheet_units = workbook.create_sheet("机构列表")
         sheet_units.append(["机构编码", "完整路径"])
         for code, label in units:
-            sheet_units.append([code, label])
+            sheet_units.append([text_cell(sheet_units, code), text_cell(sheet_units, label)])
         sheet_units.column_dimensions["A"].width = 20
         sheet_units.column_dimensions["B"].width = 60
     if areas:
         sheet_areas = workbook.create_sheet("业务领域")
         sheet_areas.append(["领域编码", "名称"])
         for code, name in areas:
-            sheet_areas.append([code, name])
+            sheet_areas.append([text_cell(sheet_areas, code), text_cell(sheet_areas, name)])
         sheet_areas.column_dimensions["A"].width = 20
         sheet_areas.column_dimensions["B"].width = 30
     buffer = io.BytesIO()

@@ -1,8 +1,9 @@
 """File formats of the exports (导出): Excel, CSV and PDF, from tables of plain rows. No ORM here.
 
-Every text cell goes through ``neutralise`` first: a cell starting with = + - @ (or a tab or
-carriage return) would be run as a formula by Excel or WPS when the file is opened, so it gets a
-leading apostrophe and reads as text (CSV/formula injection).
+No cell can run as a formula (CSV/formula injection), through the helpers every export shares
+(``training.org.spreadsheets``): in CSV, text starting with = + - @ (or a tab or carriage return)
+gets a leading apostrophe (``neutralise``); in Excel such text is a string cell with Excel's quote
+prefix (``text_cell``), shown and read back exactly as it was, never a formula.
 """
 
 from __future__ import annotations
@@ -24,16 +25,15 @@ from reportlab.pdfgen import canvas
 
 # STSong-Light, the Adobe-GB1 CID font that PDF readers supply (registered there): nothing to ship.
 from training.competency.certificates import FONT
+from training.org.spreadsheets import FORMULA_STARTS, neutralise, text_cell
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+__all__ = ["FORMULA_STARTS", "ReportTable", "csv_lines", "neutralise", "write_csv", "write_pdf", "write_xlsx"]
 
 
-def neutralise(value):
-    """Text that a spreadsheet would take for a formula gets a leading apostrophe; numbers and
-    empty cells pass unchanged."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
+def _cell(ws, value):
+    """A write-only cell that can take a style and is never a formula."""
+    cell = text_cell(ws, value)
+    return cell if hasattr(cell, "font") else WriteOnlyCell(ws, value=cell)
 
 
 @dataclass
@@ -76,19 +76,19 @@ def write_xlsx(
         for i, width in enumerate(_widths(table), start=1):
             ws.column_dimensions[get_column_letter(i)].width = width
         ws.freeze_panes = "A3"
-        title = WriteOnlyCell(ws, value=neutralise(_title(table, unit_name, day)))
+        title = _cell(ws, _title(table, unit_name, day))
         title.font = Font(bold=True, size=14)
         ws.append([title])
         header = []
         for name in table.columns:
-            cell = WriteOnlyCell(ws, value=neutralise(name))
+            cell = _cell(ws, name)
             cell.font = Font(bold=True)
             cell.fill = PatternFill("solid", fgColor="E8EEF4")
             cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
             header.append(cell)
         ws.append(header)
         for row in table.rows:
-            ws.append([neutralise(v) for v in row])
+            ws.append([text_cell(ws, v) for v in row])
             written += 1
             if progress and written % progress_every == 0:
                 progress(written)

@@ -5,13 +5,13 @@ from exams.models import QuestionBank
 
 
 class Command(BaseCommand):
-    help = "Export a question bank to xlsx, GIFT, Aiken or Moodle XML."
+    help = "Export a question bank to xlsx, CSV, GIFT, Aiken or Moodle XML."
 
     def add_arguments(self, parser):
         parser.add_argument("bank_id", type=int)
         parser.add_argument("output")
         parser.add_argument(
-            "--format", dest="fmt", required=True, choices=["xlsx", "gift", "aiken", "moodlexml"]
+            "--format", dest="fmt", required=True, choices=["xlsx", "csv", "gift", "aiken", "moodlexml"]
         )
 
     def handle(self, bank_id, output, fmt, **options):

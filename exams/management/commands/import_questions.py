@@ -9,15 +9,13 @@ from training.org.models import BusinessArea
 
 
 class Command(BaseCommand):
-    help = (
-        "Import questions into a bank (xlsx, GIFT, Aiken, Moodle XML). Any error: nothing imported, exit 1."
-    )
+    help = "Import questions into a bank (xlsx, CSV, GIFT, Aiken, Moodle XML). Any error: nothing imported, exit 1."
 
     def add_arguments(self, parser):
         parser.add_argument("path")
         parser.add_argument("--area", required=True, help="business area code, e.g. unemployment")
         parser.add_argument("--level", default=Level.BASIC, choices=[c.value for c in Level])
-        parser.add_argument("--format", dest="fmt", choices=["xlsx", "gift", "aiken", "moodlexml"])
+        parser.add_argument("--format", dest="fmt", choices=["xlsx", "csv", "gift", "aiken", "moodlexml"])
         parser.add_argument("--bank-title", default="", help="title of the bank (default: area and level)")
 
     def handle(self, path, area, level, fmt, bank_title, **options):

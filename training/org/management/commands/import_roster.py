@@ -6,7 +6,7 @@ from training.org.roster import RosterInvalid, roster_import
 
 class Command(BaseCommand):
     help = (
-        "Import a staff roster (.xlsx on the template: 机构, 姓名, 身份证号, 手机号, 岗位, 用工性质, 主攻领域). "
+        "Import a staff roster (.xlsx or .csv on the template: 机构, 姓名, 身份证号, 手机号, 岗位, 用工性质, 主攻领域). "
         "People are matched by ID number. Any error: nothing imported, every error on stderr, exit 1."
     )
 
@@ -31,7 +31,7 @@ class Command(BaseCommand):
         except RosterInvalid as invalid:
             for issue in invalid.issues:
                 self.stderr.write(str(issue))
-            raise CommandError(f"{len(invalid.issues)} 处问题，未导入任何数据") from None
+            raise CommandError(f"{path}：{len(invalid.issues)} 处问题，未导入任何数据") from None
         self.stdout.write(
             self.style.SUCCESS(
                 f"{path}: {summary.rows} 行；新增 {summary.created}，更新 {summary.updated}，"
