@@ -75,3 +75,25 @@ def test_wagtail_user_editor_changes_are_audited_with_the_admin_and_address(clie
     # shown on the admin audit page
     audit_page = client.get("/admin/org/audit/?action=user.")
     assert "192.0.2.77" in audit_page.text and "王小二" in audit_page.text
+
+
+def test_an_admin_setting_a_password_in_the_user_editor_is_audited_but_a_rehash_is_not(client, wang, admin):
+    wang.user.set_password("Xin-密码-2719q")
+    wang.user.save(update_fields=["password"])  # what a re-hash at login does
+    assert not AuditEvent.objects.filter(action="password.change").exists()
+    client.force_login(admin.user)
+    response = client.post(
+        f"/admin/users/edit/{wang.user.pk}/",
+        {
+            "username": "王小二",
+            "email": "wang@example.cn",
+            "first_name": "小二",
+            "last_name": "王",
+            "password1": "Xin-长城-8841z",
+            "password2": "Xin-长城-8841z",
+            "is_active": "on",
+        },
+    )
+    assert response.status_code == 302, response.context["form"].errors
+    event = AuditEvent.objects.get(action="password.change")
+    assert event.target == "王小二" and event.actor == admin.user

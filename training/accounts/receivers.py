@@ -118,27 +118,32 @@ def remember_user_flags(sender, instance, update_fields=None, raw=False, **kwarg
     if raw or instance.pk is None:
         instance._accounts_flags_before = None
         return
-    if update_fields is not None and not set(update_fields) & set(FLAGS):
+    if update_fields is not None and not set(update_fields) & {*FLAGS, "password"}:
         instance._accounts_flags_before = None
         return
-    instance._accounts_flags_before = User.objects.filter(pk=instance.pk).values(*FLAGS).first()
+    instance._accounts_flags_before = User.objects.filter(pk=instance.pk).values(*FLAGS, "password").first()
 
 
 @receiver(post_save, sender=User, dispatch_uid="accounts_user_flags_after")
-def audit_user_flags(sender, instance, created=False, raw=False, **kwargs):
+def audit_user_flags(sender, instance, created=False, raw=False, update_fields=None, **kwargs):
     """``user.flags``: superuser (超级管理员), staff (后台登录) or active changed, before → after.
-    A new login created with any of the first two set is recorded too."""
+    A new login created with any of the first two set is recorded too. ``password.change``: a
+    password set through a form (ours, the Wagtail account page, an administrator in the Wagtail
+    user editor), which saves the whole user; the silent re-hash at login saves only the password
+    field and is not a change."""
     if raw:
         return
     before = getattr(instance, "_accounts_flags_before", None)
     instance._accounts_flags_before = None
     if created:
-        before = {"is_superuser": False, "is_staff": False, "is_active": True}
+        before = {"is_superuser": False, "is_staff": False, "is_active": True, "password": instance.password}
     if before is None:
         return
     changes = {f: [before[f], getattr(instance, f)] for f in FLAGS if before[f] != getattr(instance, f)}
     if changes:
         _audit_change("user.flags", instance.get_username(), changes)
+    if update_fields is None and before["password"] != instance.password:
+        _audit_change("password.change", instance.get_username(), {})
 
 
 @receiver(m2m_changed, sender=User.groups.through, dispatch_uid="accounts_user_groups")

@@ -13,11 +13,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from training.org.audit import audit_record
-
 from . import twofactor
 from .forms import CodeForm
-from .net import client_ip
 
 
 def _next_url(request) -> str:
@@ -106,21 +103,11 @@ def two_factor_disable_view(request):
 
 
 class PasswordChangeView(auth_views.PasswordChangeView):
-    """Django's password change with our rules (AUTH_PASSWORD_VALIDATORS), audited as
-    ``password.change``."""
+    """Django's password change with our rules (AUTH_PASSWORD_VALIDATORS); the save is audited as
+    ``password.change`` (training/accounts/receivers.py), as on every other path."""
 
     template_name = "accounts/password_change.html"
     success_url = reverse_lazy("accounts:password_change_done")
-
-    def form_valid(self, form):
-        response = super().form_valid(form)
-        audit_record(
-            actor=self.request.user,
-            action="password.change",
-            target=self.request.user.get_username(),
-            details={"ip": client_ip(self.request)},
-        )
-        return response
 
 
 class PasswordChangeDoneView(auth_views.PasswordChangeDoneView):
