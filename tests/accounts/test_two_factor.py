@@ -167,3 +167,13 @@ def test_admin_reset_command_removes_devices_and_is_audited(client, manager_with
     assert event.target == manager.user.username and event.details["reason"] == "手机丢失"
     assert post_login(client, manager.user.username, PASSWORD).status_code == 302
     assert client.get("/notifications/").status_code == 200
+
+
+def test_a_reset_during_a_pending_login_lets_an_optional_user_on(client, manager_with_2fa):
+    manager, _, _ = manager_with_2fa
+    post_login(client, manager.user.username, PASSWORD)
+    assert client.get("/notifications/").status_code == 302
+    call_command("two_factor_reset", manager.user.username, stdout=io.StringIO())
+    response = client.get("/accounts/two-factor/verify/?next=/notifications/")
+    assert response.status_code == 302 and response["Location"] == "/notifications/"
+    assert client.get("/notifications/").status_code == 200

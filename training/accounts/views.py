@@ -75,6 +75,15 @@ def two_factor_verify_view(request):
     """The second step of a login (登录验证): the code from the authenticator, or a backup code."""
     if request.session.get(twofactor.SESSION_STATE) != twofactor.VERIFY:
         return redirect(_next_url(request))
+    if not twofactor.two_factor_enabled(request.user):
+        # Reset by an administrator since this login: nothing left to verify with. Someone for
+        # whom it is required goes to set it up again; anyone else goes on.
+        state = twofactor.two_factor_state_at_login(request.user)
+        if state == twofactor.SETUP:
+            request.session[twofactor.SESSION_STATE] = state
+            return redirect("accounts:two_factor_setup")
+        request.session.pop(twofactor.SESSION_STATE, None)
+        return redirect(_next_url(request))
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         if twofactor.two_factor_verify(request=request, token=form.cleaned_data["code"]):
