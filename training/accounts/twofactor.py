@@ -60,7 +60,9 @@ def totp_device_pending(user) -> TOTPDevice:
 
 def qr_svg(device: TOTPDevice) -> str:
     """The otpauth:// address of the device as an inline SVG QR code (no script, no image file)."""
-    return segno.make(device.config_url, error="m").svg_inline(scale=5, border=2, title="otpauth")
+    return segno.make(device.config_url, error="m").svg_inline(
+        scale=5, border=2, omitsize=True, title="otpauth"
+    )
 
 
 @transaction.atomic
