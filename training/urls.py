@@ -23,6 +23,7 @@ urlpatterns = [
     ),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/", include("training.accounts.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("exams/", include("exams.urls")),
     path("api/v1/", exams_api.urls),

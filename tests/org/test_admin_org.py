@@ -225,6 +225,7 @@ def test_role_grant_is_audited(tree, people):
 
 def test_audit_page_filters_and_paginates(client, people, tree):
     admin = people["admin"].user
+    client.force_login(admin)  # before emptying the trail: the login itself is an audit event
     AuditEvent.objects.all().delete()
     for i in range(55):
         audit_record(actor=admin, action="roster.import", target=f"第{i}批.xlsx", details={"created": i})
@@ -234,7 +235,6 @@ def test_audit_page_filters_and_paginates(client, people, tree):
     old = audit_record(actor=admin, action="certification.revoke", target="张三", details={"reason": "作弊"})
     AuditEvent.objects.filter(pk=old.pk).update(at=timezone.now() - datetime.timedelta(days=10))
 
-    client.force_login(admin)
     first = client.get("/admin/org/audit/")
     assert first.status_code == 200
     assert first.text.count("<tr><td>") == 50

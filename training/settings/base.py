@@ -4,6 +4,7 @@ Every switch is an environment variable with a safe embedded default (SQLite, me
 kombu's filesystem broker). ``.env.example`` mirrors this schema line for line.
 """
 
+import datetime
 from pathlib import Path
 
 import environ
@@ -49,6 +50,15 @@ env = environ.Env(
     DOCUMENT_MAX_UPLOAD_MB=(int, 50),
     VIDEO_MAX_UPLOAD_MB=(int, 2048),
     LOG_LEVEL=(str, "INFO"),
+    LOGIN_FAILURE_LIMIT=(int, 5),
+    LOGIN_FAILURE_LIMIT_PER_ADDRESS=(int, 30),
+    LOGIN_COOLOFF_MINUTES=(int, 15),
+    CLIENT_IP_HEADER=(str, ""),
+    CLIENT_IP_PROXY_COUNT=(int, 1),
+    SESSION_ABSOLUTE_TIMEOUT=(int, 60 * 60 * 12),
+    SESSION_IDLE_TIMEOUT=(int, 60 * 60),
+    SESSION_REFRESH_INTERVAL=(int, 60 * 5),
+    PASSWORD_MIN_LENGTH=(int, 10),
 )
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
@@ -63,6 +73,7 @@ INSTALLED_APPS = [
     # ours, bottom layer first
     "training.org",
     "training.notify",
+    "training.accounts",
     "courses",
     "exams",
     "training.competency",
@@ -87,6 +98,11 @@ INSTALLED_APPS = [
     "wagtail",
     "modelcluster",
     "taggit",
+    # accounts: login throttling and lockout, one-time passwords (TOTP and backup codes)
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     # django
     "django.contrib.admin",
     "django.contrib.auth",
@@ -108,8 +124,12 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Idle and absolute session expiry, the two-factor gate, the request behind audit records.
+    "training.accounts.middleware.AccountSecurityMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+    # Last, as django-axes asks: turns a locked-out login attempt into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "training.urls"
@@ -162,16 +182,60 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 # --- auth -----------------------------------------------------------------------------------
+# django-axes first: it refuses a locked-out account or address before any password is checked.
+# Tests' force_login picks ModelBackend (the first backend that can load a user).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+PASSWORD_MIN_LENGTH = env("PASSWORD_MIN_LENGTH")
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": PASSWORD_MIN_LENGTH},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "training.accounts.passwords.CharacterClassesValidator"},
+    {"NAME": "training.accounts.passwords.CommonChinesePasswordValidator"},
+    {"NAME": "training.accounts.passwords.PersonalNumberValidator"},
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/"
-SESSION_COOKIE_AGE = 60 * 60 * 12
+
+# Failed logins (django-axes): an account is locked after LOGIN_FAILURE_LIMIT failures, an address
+# (a whole station behind one NAT, so a higher number) after LOGIN_FAILURE_LIMIT_PER_ADDRESS, each
+# for LOGIN_COOLOFF_MINUTES after the last failure that counted. See training/accounts/lockout.py.
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_FAILURE_LIMIT = env("LOGIN_FAILURE_LIMIT")
+AXES_ADDRESS_FAILURE_LIMIT = env("LOGIN_FAILURE_LIMIT_PER_ADDRESS")
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=env("LOGIN_COOLOFF_MINUTES"))
+AXES_HANDLER = "training.accounts.lockout.StationAxesHandler"
+AXES_LOCKOUT_CALLABLE = "training.accounts.lockout.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "training.accounts.net.client_ip"
+AXES_RESET_ON_SUCCESS = True
+# A try while locked does not push the end of the lockout further: the page can say when it ends.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+# Successful logins are in our own audit trail (AuditEvent), not twice.
+AXES_DISABLE_ACCESS_LOG = True
+AXES_VERBOSE = False
+# The client address: REMOTE_ADDR, unless the site runs behind a reverse proxy that sets this header
+# (e.g. X-Forwarded-For or X-Real-IP); then the CLIENT_IP_PROXY_COUNT-th address from the right of it.
+CLIENT_IP_HEADER = env("CLIENT_IP_HEADER")
+CLIENT_IP_PROXY_COUNT = env("CLIENT_IP_PROXY_COUNT")
+
+# Sessions end SESSION_ABSOLUTE_TIMEOUT seconds after login and SESSION_IDLE_TIMEOUT seconds after
+# the last request; the last-seen time is written at most every SESSION_REFRESH_INTERVAL seconds,
+# so an ordinary request writes no session (training/accounts/middleware.py).
+SESSION_ABSOLUTE_TIMEOUT = env("SESSION_ABSOLUTE_TIMEOUT")
+SESSION_IDLE_TIMEOUT = env("SESSION_IDLE_TIMEOUT")
+SESSION_REFRESH_INTERVAL = env("SESSION_REFRESH_INTERVAL")
+SESSION_COOKIE_AGE = SESSION_ABSOLUTE_TIMEOUT
+
+# Two-factor login (django-otp, TOTP): the issuer name shown in the authenticator app.
+OTP_TOTP_ISSUER = "基层人社学堂"
 
 # --- language and time ----------------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"
