@@ -132,7 +132,8 @@ def test_erasing_a_leaver_keeps_statistics_and_leaves_no_trace(
 
     # Login disabled, sessions ended.
     assert session.get(reverse("org:my_data")).status_code == 302
-    assert not Client().login(username=world.username, password=factories.PASSWORD)
+    refused = Client().post(reverse("login"), {"username": world.username, "password": factories.PASSWORD})
+    assert refused.status_code == 200 and "_auth_user_id" not in refused.wsgi_request.session
 
     assert event.action == "personal_data.erase" and event.target == label
     assert event.details["changed"]["essay_answers"] == 1 and event.details["was_active"] is False

@@ -380,14 +380,6 @@ def erase_org(erasure: Erasure) -> None:
     staff, user = erasure.staff, erasure.user
     username = user.get_username()
 
-    # Text that names them in entries written by or about them (and by anyone else).
-    erasure.scrub_rows(AuditEvent.objects.all(), "target", json_fields=["details"], key="audit_events")
-    n = AuditEvent.objects.filter(target=username).update(target=erasure.label)
-    erasure.count("audit_events", n)
-    erasure.scrub_rows(ModelLogEntry.objects.all(), "label", json_fields=["data"], key="wagtail_log")
-    erasure.scrub_rows(PageLogEntry.objects.all(), "label", json_fields=["data"], key="wagtail_log")
-    erasure.scrub_rows(LogEntry.objects.all(), "object_repr", "change_message", key="admin_log")
-
     # Their own background jobs (exports they ran as a manager) and the files they made.
     for job in Job.objects.filter(user=user):
         if job.result:
@@ -437,6 +429,16 @@ def erase_org(erasure: Erasure) -> None:
     staff.hire_date = None
     staff.is_active = False
     staff.save(update_fields=["name", "id_number", "phone", "hire_date", "is_active"])
+
+    # Last, the text that names them in entries written by or about them (and by anyone else),
+    # including the entries the steps above just caused (role and permission changes are audited
+    # as they happen, under the login name they had).
+    erasure.scrub_rows(AuditEvent.objects.all(), "target", json_fields=["details"], key="audit_events")
+    n = AuditEvent.objects.filter(target=username).update(target=erasure.label)
+    erasure.count("audit_events", n)
+    erasure.scrub_rows(ModelLogEntry.objects.all(), "label", json_fields=["data"], key="wagtail_log")
+    erasure.scrub_rows(PageLogEntry.objects.all(), "label", json_fields=["data"], key="wagtail_log")
+    erasure.scrub_rows(LogEntry.objects.all(), "object_repr", "change_message", key="admin_log")
 
 
 def is_erased(staff: Staff) -> bool:
