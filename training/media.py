@@ -68,13 +68,24 @@ class _RangeFile:
         self.handle.close()
 
 
+# Folders of MEDIA_ROOT that hold personal data and are fetched only through a view that checks
+# who asks: background jobs' results (exports, certificate batches; ``Job.result``), downloaded
+# by their owner at /jobs/<id>/download/.
+PRIVATE_FOLDERS = ("jobs",)
+
+
+def _is_private(full: Path) -> bool:
+    root = Path(settings.MEDIA_ROOT).resolve()
+    return any(full.resolve().is_relative_to(root / folder) for folder in PRIVATE_FOLDERS)
+
+
 @require_safe
 def serve_media(request, path: str):
     try:
         full = Path(safe_join(settings.MEDIA_ROOT, path))
     except Exception:
         raise Http404 from None
-    if not full.is_file():
+    if not full.is_file() or _is_private(full):
         raise Http404
     stat = full.stat()
     if not was_modified_since(request.META.get("HTTP_IF_MODIFIED_SINCE"), stat.st_mtime):
