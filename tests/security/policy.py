@@ -53,6 +53,8 @@ NOBODY = Roles.all(HIDDEN)
 # Writes that only trainers and admins may make, answered by a redirect when done.
 TRAINERS_WRITE = TRAINERS.but(trainer=REDIRECT, admin=REDIRECT)
 WAGTAIL_ADMINS_WRITE = WAGTAIL_ADMINS.but(admin=OK)
+# A unit above every manager's subtree (the city): no manager reaches it.
+ABOVE_MANAGERS = MANAGERS.but(other_manager=HIDDEN, manager=HIDDEN)
 
 
 def own_snippets(prefix: str, mine: str, other: str) -> dict:
@@ -189,6 +191,7 @@ POLICY = {
         view(MANAGERS),
         view(MANAGERS_HERE, query={"unit": "@east_comm"}),
         view(MANAGERS_THERE, query={"unit": "@west_comm"}),
+        view(ABOVE_MANAGERS, query={"unit": "@city"}),
     ],
     "competency:verify": view(PUBLIC, args={"token": "@cert_here.verify_token"}),
     "competency:certificate_pdf": [
@@ -201,11 +204,12 @@ POLICY = {
     ],
     "competency:achievement": view(PUBLIC, args={"area_code": "employment", "level": "basic"}),
     "competency:did_document": view(NOBODY, why="did:web exists on https only; the test client speaks http"),
-    "competency:certificates_bulk": view(
-        POST_ONLY,
-        post=Roles(LOGIN, HIDDEN, HIDDEN, HIDDEN, REDIRECT, REDIRECT),
-        data={"unit": "@east"},
-    ),
+    "competency:certificates_bulk": [
+        view(
+            POST_ONLY, post=Roles(LOGIN, HIDDEN, HIDDEN, HIDDEN, REDIRECT, REDIRECT), data={"unit": "@east"}
+        ),
+        view(post=Roles(LOGIN, HIDDEN, HIDDEN, REDIRECT, HIDDEN, REDIRECT), data={"unit": "@west"}),
+    ],
     "competency:job": view(Roles(LOGIN, HIDDEN, HIDDEN, HIDDEN, OK, HIDDEN), args={"pk": "@job"}),
     "competency:job_download": view(Roles(LOGIN, HIDDEN, HIDDEN, HIDDEN, OK, HIDDEN), args={"pk": "@job"}),
     "competency:people_search": view(TRAINERS, query={"q": "甄"}),
@@ -226,6 +230,12 @@ POLICY = {
     "plans:plan_detail": [
         view(MANAGERS_HERE, args={"pk": "@plan_here"}),
         view(MANAGERS_THERE, args={"pk": "@plan_there"}),
+        view(
+            MANAGERS_HERE.but(manager=HIDDEN, admin=HIDDEN),
+            args={"pk": "@plan_here"},
+            query={"unit": "@west_comm"},
+            why="a unit outside the plan",
+        ),
     ],
     "plans:extensions": [
         view(
@@ -254,6 +264,7 @@ POLICY = {
         view(MANAGERS),
         view(MANAGERS_HERE, query={"unit": "@east_comm"}),
         view(MANAGERS_THERE, query={"unit": "@west_comm"}),
+        view(ABOVE_MANAGERS, query={"unit": "@city"}),
     ],
     "reports:person": [
         view(MANAGERS_HERE, args={"staff_id": "@learner"}),
@@ -360,6 +371,16 @@ POLICY = {
     ),
     "wagtailadmin_pages:history": view(WAGTAIL, args={"page_id": "@module"}),
     "wagtailadmin_explore": view(WAGTAIL, args={"parent_page_id": "@module_index"}),
+    # Who may change logins, groups and the site: administrators only (samples of Wagtail's own).
+    "wagtailusers_users:edit": view(WAGTAIL_ADMINS, args={"pk": "@learner.user_id"}),
+    "wagtailusers_users:delete": view(WAGTAIL_ADMINS, args={"pk": "@learner.user_id"}),
+    "wagtailusers_groups:edit": view(WAGTAIL_ADMINS, args={"pk": "@trainers_group"}),
+    "wagtailsites:edit": view(WAGTAIL_ADMINS, args={"pk": "@site"}),
+    "wagtailadmin_collections:edit": view(WAGTAIL_ADMINS, args={"pk": "@collection"}),
+    "wagtailadmin_workflows:edit": view(WAGTAIL_ADMINS, args={"pk": "@workflow"}),
+    "wagtailredirects:edit": view(WAGTAIL_ADMINS, args={"redirect_id": "@redirect"}),
+    "wagtailimages:edit": view(WAGTAIL, args={"image_id": "@image"}),
+    "wagtaildocs:edit": view(WAGTAIL, args={"document_id": "@document"}),
     # Bulk actions go around the viewsets' scope: another trainer's questions stay out of reach.
     "wagtail_bulk_action": [
         view(WAGTAIL, args=("exams", "question", "delete"), query={"id": "@question_mine"}),

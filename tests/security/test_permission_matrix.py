@@ -8,6 +8,7 @@ show a role personal data out of its reach."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import time
@@ -20,9 +21,9 @@ from django.test import Client, override_settings
 import pytest
 
 from . import matrix
-from .answers import ROLES
+from .answers import DENIED, MANAGERS, REDIRECT, ROLES, SIGNED_IN, Roles, view
 from .policy import POLICY, RULES
-from .world import build
+from .world import LEARNER_NAME, build
 
 pytestmark = pytest.mark.django_db
 
@@ -35,10 +36,11 @@ def world(django_db_setup, django_db_blocker, tmp_path_factory):
     """One world for the whole module, built once inside a transaction rolled back at the end."""
     media = tmp_path_factory.mktemp("matrix-media")
     with django_db_blocker.unblock(), override_settings(MEDIA_ROOT=str(media)), transaction.atomic():
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         built = build()
         built.media_root = str(media)
         _figures["world_seconds"] = round(time.perf_counter() - started, 1)
+        _figures["world_cpu_seconds"] = round(time.process_time() - cpu, 1)
         yield built
         transaction.set_rollback(True)
 
@@ -103,7 +105,7 @@ def test_permission_matrix(role, world, targets, caplog):
             return True
         return False
 
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     with caplog.at_level(logging.CRITICAL, logger="django.request"):
         report = matrix.check_role(
             role=role,
@@ -119,6 +121,7 @@ def test_permission_matrix(role, world, targets, caplog):
         "refused_writes_checked": report.posts_refused,
         "sampled_out": len(report.sampled_out),
         "seconds": round(time.perf_counter() - started, 1),
+        "cpu_seconds": round(time.process_time() - cpu, 1),
     }
     if record := __import__("os").environ.get("MATRIX_RECORD"):
         Path(record).parent.mkdir(parents=True, exist_ok=True)
@@ -127,6 +130,53 @@ def test_permission_matrix(role, world, targets, caplog):
             slow = sorted(report.timings.items(), key=lambda kv: -kv[1])
             out.write("\n\nTIMINGS\n" + "\n".join(f"{v:.3f}\t{k}" for k, v in slow))
     assert not report.problems, f"{len(report.problems)} problems as {role}:\n" + "\n".join(report.problems)
+
+
+def _client_as(world, role):
+    client = Client(raise_request_exception=False)
+    if world.users[role] is not None:
+        client.force_login(world.users[role])
+    return client
+
+
+def test_the_matrix_catches_a_missing_entry_a_wrong_answer_a_write_and_a_leak(world, targets):
+    """The checker itself, with faults put into a small policy and world: each must be reported."""
+    subset = [t for t in targets if t.key in ("healthz", "notify:read_all", "reports:person")]
+    policy = {
+        "healthz": view(Roles.all(DENIED)),  # wrong: it is public
+        "notify:read_all": view(post=SIGNED_IN.but(learner=REDIRECT), unchanged=("learner",)),
+        # reports:person has no entry
+    }
+    report = matrix.check_role(
+        role="learner",
+        client=_client_as(world, "learner"),
+        world=world,
+        targets=subset,
+        policy=policy,
+        rules=[],
+        relogin=lambda: False,
+    )
+    assert sorted(report.problems) == [
+        "URL name healthz (pattern healthz/): GET /healthz/ as learner: expected 403, got 200",
+        "URL name notify:read_all (pattern notifications/read-all/): POST /notifications/read-all/ as "
+        "learner must change nothing but changed notify_notification",
+        "URL name reports:person (pattern manage/dashboard/people/<int:staff_id>/) has no policy entry in "
+        "tests/security/policy.py",
+    ]
+
+    # The manager may see 甄在此's card; with that name declared out of reach, the card leaks it.
+    strict = dataclasses.replace(world, secrets={**world.secrets, "manager": (LEARNER_NAME,)})
+    report = matrix.check_role(
+        role="manager",
+        client=_client_as(world, "manager"),
+        world=strict,
+        targets=[t for t in subset if t.key == "reports:person"],
+        policy={"reports:person": view(MANAGERS, args={"staff_id": "@learner"})},
+        rules=[],
+        relogin=lambda: False,
+    )
+    assert len(report.problems) == 1
+    assert f"shows manager personal data out of reach: {LEARNER_NAME}" in report.problems[0]
 
 
 def test_figures(targets):

@@ -42,6 +42,7 @@ class World:
     # Per role: strings that must never appear in an answer to that role (personal data out of
     # its reach), unless the policy entry says why they may.
     secrets: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    media_root: str = ""
 
     def ref(self, value):
         """``"@key"`` or ``"@key.attr"`` → the object's pk (or the attribute); anything else as is."""
