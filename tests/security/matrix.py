@@ -17,7 +17,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 from django.urls.exceptions import NoReverseMatch, Resolver404
 from django.urls.resolvers import RegexPattern, RoutePattern
 
-from .answers import Case, Roles, Rule
+from .answers import Case, Rule
 
 POLICY_FILE = "tests/security/policy.py"
 TEXT_TYPES = ("text/", "application/json", "application/ld+json", "application/xml", "application/did+json")
@@ -175,12 +175,11 @@ def missing_message(target: Target) -> str:
 _CANDIDATES = ("1", "x", "video", "earliest", "latest", "live")
 
 
-def _dummy(target: Target) -> tuple[list, dict]:
-    kwargs = {}
-    for p in target.params:
-        conv = target.converters.get(p)
-        kwargs[p] = 1 if conv is not None and conv.regex == "[0-9]+" else "x"
-    return [], kwargs
+def _any_kwargs(target: Target) -> dict:
+    """Values that fit the converters: 1 for numbers, "x" for the rest."""
+    return {
+        p: 1 if getattr(target.converters.get(p), "regex", "") == "[0-9]+" else "x" for p in target.params
+    }
 
 
 def url_for(target: Target, case: Case | None, world) -> str:
@@ -222,9 +221,8 @@ def url_for(target: Target, case: Case | None, world) -> str:
                 return reverse(target.name, args=list(combo))
             except NoReverseMatch:
                 continue
-    _, kwargs = _dummy(target)
     try:
-        return reverse(target.name, kwargs=kwargs)
+        return reverse(target.name, kwargs=_any_kwargs(target))
     except NoReverseMatch:
         for combo in itertools.product(_CANDIDATES, repeat=len(target.params)):
             try:
@@ -334,10 +332,6 @@ def roles_requested(entry, target: Target, role: str) -> bool:
     return object_independent or not (target.params or target.positional)
 
 
-def rule_roles(rule: Rule) -> Roles:
-    return rule.answers
-
-
 # --- one role through the whole matrix ----------------------------------------------------------------
 
 
@@ -352,10 +346,11 @@ class RoleReport:
 
 
 def check_role(*, role: str, client, world, targets: list[Target], policy: dict, rules: list[Rule], relogin):
-    # ``relogin()`` logs the role's client in again if a request ended its session (log out) and
-    # says whether it did; the login itself writes (last_login), so the baseline is taken again.
     """Send every request of the matrix as ``role``; collect every answer that differs from the
-    policy, every secret shown out of reach, every refused write that changed the database."""
+    policy, every secret shown out of reach, every refused write that changed the database.
+
+    ``relogin()`` logs the role's client in again if a request ended its session (log out) and
+    says whether it did; logging in writes (last_login), so the baseline is taken again."""
     report = RoleReport()
     baseline = table_digests(_tables())
     for target in targets:
@@ -394,6 +389,9 @@ def check_role(*, role: str, client, world, targets: list[Target], policy: dict,
                 except (LookupError, KeyError, NoReverseMatch) as error:
                     report.problems.append(f"{target.describe()}: {error}")
                     continue
+                if not reaches(target, path):
+                    report.problems.append(f"{target.describe()}: {path} leads to another pattern")
+                    continue
             query = {k: world.ref(v) for k, v in case.query.items()} if case else None
             data = {k: world.ref(v) for k, v in case.data.items()} if case else None
             body = {k: world.ref(v) for k, v in case.body.items()} if case and case.body is not None else None
@@ -428,6 +426,6 @@ def check_role(*, role: str, client, world, targets: list[Target], policy: dict,
                 for secret in world.secrets[role]:
                     if secret in outcome.text and secret not in allowed:
                         report.problems.append(
-                            f"{target.describe()}: {shown} shows {role} personal data out of reach: {secret}"
+                            f"{target.describe()}: {shown} shows {role} data out of its reach: {secret}"
                         )
     return report

@@ -443,6 +443,9 @@ RULES = [
     Rule("wagtailmedia:*", WAGTAIL_ADMINS),
     Rule("wagtailsnippets:index", WAGTAIL_ADMINS.but(admin=ADMIN_HOME), why="every snippet has its own menu"),
     Rule("wagtailadmin_reports:locked_pages*", WAGTAIL_ADMINS, why="needs the unlock permission"),
+    Rule(
+        "wagtailadmin_reports:site_history*", WAGTAIL_ADMINS, why="the whole site's audit (training/urls.py)"
+    ),
     Rule("wagtailadmin_reports:*", WAGTAIL),
     # Wagtail's choosers answer any admin user: they list names of workflow tasks and forms only.
     Rule("wagtailadmin_workflows:task_chooser*", WAGTAIL),

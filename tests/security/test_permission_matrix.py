@@ -4,13 +4,18 @@ each role and checked against the one declared policy table, ``tests/security/po
 
 A view without a policy entry fails here, naming itself. Every request is rolled back, so each
 meets the same fixture world; a refused write must leave every table as it was; no answer may
-show a role personal data out of its reach."""
+show a role personal data out of its reach.
+
+``MATRIX_RECORD=/tmp/matrix`` writes every request, its answer and its time per role to
+``/tmp/matrix.<role>``, for writing a new entry from what a view does (then judge it: never copy
+a wrong answer into the policy)."""
 
 from __future__ import annotations
 
 import dataclasses
 import json
 import logging
+import os
 import time
 from pathlib import Path
 
@@ -123,7 +128,7 @@ def test_permission_matrix(role, world, targets, caplog):
         "seconds": round(time.perf_counter() - started, 1),
         "cpu_seconds": round(time.process_time() - cpu, 1),
     }
-    if record := __import__("os").environ.get("MATRIX_RECORD"):
+    if record := os.environ.get("MATRIX_RECORD"):
         Path(record).parent.mkdir(parents=True, exist_ok=True)
         with open(f"{record}.{role}", "w") as out:
             out.write("\n".join(report.seen + ["", "PROBLEMS"] + report.problems))
@@ -176,7 +181,13 @@ def test_the_matrix_catches_a_missing_entry_a_wrong_answer_a_write_and_a_leak(wo
         relogin=lambda: False,
     )
     assert len(report.problems) == 1
-    assert f"shows manager personal data out of reach: {LEARNER_NAME}" in report.problems[0]
+    assert f"shows manager data out of its reach: {LEARNER_NAME}" in report.problems[0]
+
+
+def test_site_history_is_offered_to_administrators_only(world):
+    """The menu follows the answer (training/org/wagtail_hooks.py): no link a trainer cannot use."""
+    assert "/admin/reports/site-history/" not in _client_as(world, "trainer").get("/admin/").text
+    assert "/admin/reports/site-history/" in _client_as(world, "admin").get("/admin/").text
 
 
 def test_figures(targets):

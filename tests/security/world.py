@@ -207,6 +207,11 @@ def build() -> World:
 
     answer_mine, question_mine = essay_answer(bank_mine, "参考要点：登记、申领、审核。")
     answer_other, question_other = essay_answer(bank_other, OTHER_BANK_KEY)
+    # Another trainer's edits are in Wagtail's history (the site history report reads it).
+    from wagtail.log_actions import log
+
+    log(instance=question_other, action="wagtail.edit", user=other_trainer.user)
+    log(instance=bank_other, action="wagtail.edit", user=other_trainer.user)
     # Unused, so that deleting it (as an admin) is possible.
     question_other_unused = factories.typed_question(bank_other, "single", stem="未使用的题目")
 
