@@ -112,7 +112,7 @@ class Case:
     data: dict[str, Any] = field(default_factory=dict)
     body: dict[str, Any] | None = None
     url: str | None = None  # a literal path, for patterns that cannot be reversed (catch-alls)
-    leaks: dict[str, str] = field(default_factory=dict)
+    leaks: dict[str, tuple[str, ...]] = field(default_factory=dict)
     unchanged: tuple[str, ...] = ()  # roles whose write must change nothing though not refused
     why: str = ""
 

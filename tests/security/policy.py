@@ -14,6 +14,21 @@ belong to 东湖区, ``…_there`` ones to 西城区, ``…_mine`` ones to the t
 Answers (``tests/security/answers.py``): OK 200 · LOGIN 302 to /accounts/login/ · ADMIN_LOGIN 302 to
 /admin/login/ · ADMIN_DENIED 302 to /admin/ ("no permission") · DENIED 403 · HIDDEN 404 (another
 person's or subtree's object does not exist for you) · NOT_ALLOWED 405 · REDIRECT 302 elsewhere.
+Profiles name the usual rows: PUBLIC, SIGNED_IN, OWN (the learner's own object), MANAGERS,
+MANAGERS_HERE / MANAGERS_THERE (an object of one district), TRAINERS, WAGTAIL (admin access:
+trainers and admins), WAGTAIL_ADMINS (admins only), POST_ONLY; ``.but(role=ANSWER)`` changes one.
+
+Adding a view, one line each (the object it needs goes into world.py)::
+
+    "accounts:lockout": view(PUBLIC),
+    "privacy:my_data": view(SIGNED_IN),
+    "org_person_remove": view(WAGTAIL_ADMINS, post=WAGTAIL_ADMINS_WRITE, args={"staff_id": "@west_learner"}),
+    "plans:plan_edit": [view(MANAGERS_HERE, args={"pk": "@plan_here"}),
+                        view(MANAGERS_THERE, args={"pk": "@plan_there"})],
+
+Every answer to a role is also searched for data out of that role's reach (other people's names,
+ID numbers, phones, robot keys, other trainers' questions: ``World.secrets``); ``leaks=`` on an
+entry declares what a view rightly shows a role. A refused POST must change no table.
 """
 
 from wagtail.contrib.settings.registry import registry as settings_registry
@@ -22,6 +37,7 @@ from .answers import (
     ADMIN_DENIED,
     API_OWN,
     API_SIGNED_IN,
+    BAD_REQUEST,
     DENIED,
     HIDDEN,
     LOGGED_OUT,
@@ -379,6 +395,12 @@ POLICY = {
     "wagtailadmin_collections:edit": view(WAGTAIL_ADMINS, args={"pk": "@collection"}),
     "wagtailadmin_workflows:edit": view(WAGTAIL_ADMINS, args={"pk": "@workflow"}),
     "wagtailredirects:edit": view(WAGTAIL_ADMINS, args={"redirect_id": "@redirect"}),
+    "wagtailadmin_workflows:task_chooser_create": view(
+        WAGTAIL,
+        post=WAGTAIL.but(trainer=BAD_REQUEST, admin=OK),
+        data={"create-task-name": "抽查任务"},
+        why="the chooser answers any admin user; only those who may add tasks can create one",
+    ),
     "wagtailimages:edit": view(WAGTAIL, args={"image_id": "@image"}),
     "wagtaildocs:edit": view(WAGTAIL, args={"document_id": "@document"}),
     # Bulk actions go around the viewsets' scope: another trainer's questions stay out of reach.
