@@ -175,8 +175,14 @@ class TextbookPage(RoutablePageMixin, SearchableMixin, Page):
 
     @path("changes/")
     def changes_view(self, request):
-        """What changed since the previous version, section by section (版本变更)."""
+        """What changed since the previous version, section by section (版本变更). A first edition
+        has none: 404, not a page that breaks on the missing previous version."""
+        from django.http import Http404
+
         from .selectors import textbook_changes
+
+        if self.previous_version_id is None:
+            raise Http404
 
         return self.render(
             request,

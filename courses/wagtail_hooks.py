@@ -47,6 +47,18 @@ def limit_create_to_own_areas(request, parent_page, page_class):
     _check_area(request, None, parent=parent_page)
 
 
+@hooks.register("before_copy_page")
+def limit_copy_to_own_areas(request, page):
+    # A copy is new content of the page's area: the same rule as creating it.
+    _check_area(request, page)
+
+
+@hooks.register("before_move_page")
+def limit_move_to_own_areas(request, page, destination):
+    _check_area(request, page)
+    _check_area(request, None, parent=destination)
+
+
 @hooks.register("after_create_page")
 @hooks.register("after_edit_page")
 def process_new_lesson_video(request, page):

@@ -14,7 +14,15 @@ from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.panels import ObjectList
 from wagtail.snippets.models import register_snippet
+from wagtail.snippets.views.chooser import (
+    ChooseResultsView,
+    ChooseView,
+    SnippetChooserViewSet,
+    SnippetChosenMultipleView,
+    SnippetChosenView,
+)
 from wagtail.snippets.views.snippets import (
+    CopyView,
     CreateView,
     DeleteView,
     EditView,
@@ -37,11 +45,19 @@ def _bank_of(obj):
     return obj if isinstance(obj, QuestionBank) else obj.bank
 
 
-class _OwnedObjectMixin:
-    """Edit, delete, history and usage of another trainer's bank answer 404, as if it did not exist."""
+def _owned(model, user):
+    """The banks, or the questions, a user authors (题库归属): a trainer their own, an admin all."""
+    if model is QuestionBank:
+        return question_banks_for_author(user=user)
+    return questions_for_author(user=user)
 
-    def get_object(self, queryset=None):
-        obj = super().get_object(queryset)
+
+class _OwnedObjectMixin:
+    """Edit, copy, delete, history and usage of another trainer's bank answer 404, as if it did
+    not exist."""
+
+    def get_object(self, *args, **kwargs):
+        obj = super().get_object(*args, **kwargs)
         if not question_banks_for_author(user=self.request.user).filter(pk=_bank_of(obj).pk).exists():
             raise Http404
         return obj
@@ -61,6 +77,48 @@ class OwnedHistoryView(_OwnedObjectMixin, HistoryView):
 
 class OwnedUsageView(_OwnedObjectMixin, UsageView):
     pass
+
+
+class OwnedCopyView(_OwnedObjectMixin, CopyView):
+    pass
+
+
+class _OwnedChooserMixin:
+    """The chooser lists and hands over only banks (questions) the user authors."""
+
+    def get_object_list(self):
+        return _owned(self.model_class, self.request.user)
+
+
+class _OwnedChosenMixin:
+    def get_object(self, pk):
+        return _owned(self.model_class, self.request.user).get(pk=pk)
+
+    def get_objects(self, pks):
+        return _owned(self.model_class, self.request.user).filter(pk__in=pks)
+
+
+class OwnedChooseView(_OwnedChooserMixin, ChooseView):
+    pass
+
+
+class OwnedChooseResultsView(_OwnedChooserMixin, ChooseResultsView):
+    pass
+
+
+class OwnedChosenView(_OwnedChosenMixin, SnippetChosenView):
+    pass
+
+
+class OwnedChosenMultipleView(_OwnedChosenMixin, SnippetChosenMultipleView):
+    pass
+
+
+class OwnedChooserViewSet(SnippetChooserViewSet):
+    choose_view_class = OwnedChooseView
+    choose_results_view_class = OwnedChooseResultsView
+    chosen_view_class = OwnedChosenView
+    chosen_multiple_view_class = OwnedChosenMultipleView
 
 
 class BankCreateView(CreateView):
@@ -84,9 +142,11 @@ class QuestionForm(WagtailAdminModelForm):
 
 class _OwnedViewSet(SnippetViewSet):
     edit_view_class = OwnedEditView
+    copy_view_class = OwnedCopyView
     delete_view_class = OwnedDeleteView
     history_view_class = OwnedHistoryView
     usage_view_class = OwnedUsageView
+    chooser_viewset_class = OwnedChooserViewSet
 
 
 class QuestionBankViewSet(_OwnedViewSet):
@@ -121,6 +181,18 @@ class ExamsMenuGroup(SnippetViewSetGroup):
 
 
 register_snippet(ExamsMenuGroup)
+
+
+@hooks.register("before_delete_snippet")
+def limit_bulk_delete_to_own_banks(request, instances):
+    """Bulk delete (``/admin/bulk/exams/question/delete/?id=…``) goes around the viewsets: another
+    trainer's bank or question answers 404 there too."""
+    for obj in instances:
+        if (
+            isinstance(obj, QuestionBank | Question)
+            and not _owned(type(obj), request.user).filter(pk=obj.pk).exists()
+        ):
+            raise Http404
 
 
 # --- import and export in the admin ----------------------------------------------------------

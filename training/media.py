@@ -61,7 +61,7 @@ UPLOAD_CSP = "sandbox; default-src 'none'; img-src 'self' data:; media-src 'self
 PDF_CSP = "default-src 'none'"
 # Folders of MEDIA_ROOT that are never served here: export and certificate jobs (their own view
 # checks who asks) and Wagtail documents (their view applies collection privacy).
-PRIVATE_FOLDERS = ("jobs/", "documents/")
+PRIVATE_FOLDERS = ("jobs", "documents")
 
 
 def upload_content_type(name: str) -> str:
@@ -144,14 +144,21 @@ class _RangeFile:
         self.handle.close()
 
 
+# Folders of MEDIA_ROOT that hold personal data and are fetched only through a view that checks
+# who asks: background jobs' results (exports, certificate batches; ``Job.result``), downloaded
+# by their owner at /jobs/<id>/download/.
+def _is_private(full: Path) -> bool:
+    root = Path(settings.MEDIA_ROOT).resolve()
+    return any(full.resolve().is_relative_to(root / folder) for folder in PRIVATE_FOLDERS)
+
+
 @require_safe
 def serve_media(request, path: str):
     try:
         full = Path(safe_join(settings.MEDIA_ROOT, path))
     except Exception:
         raise Http404 from None
-    relative = full.relative_to(Path(safe_join(settings.MEDIA_ROOT, ""))).as_posix()
-    if not full.is_file() or relative.startswith(PRIVATE_FOLDERS):
+    if not full.is_file() or _is_private(full):
         raise Http404
     stat = full.stat()
     if not was_modified_since(request.META.get("HTTP_IF_MODIFIED_SINCE"), stat.st_mtime):

@@ -5,10 +5,12 @@ from django.views.i18n import set_language
 
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
+from wagtail.admin.urls import reports as wagtail_reports_urls
 from wagtail.documents.views import serve as wagtaildocs_serve
 
 from exams.api import api as exams_api
 from training.media import serve_document, serve_media
+from training.org.admin_views import administrators_only_in_wagtail
 from training.org.views import healthz
 
 urlpatterns = [
@@ -42,3 +44,10 @@ if settings.SERVE_MEDIA:
     ]
 
 urlpatterns += [path("", include(wagtail_urls))]
+
+# Wagtail's site history lists every logged change of every object whose type one holds any
+# permission on: a trainer would read the titles of other trainers' questions and banks there.
+# The whole site's history (审计) is for administrators, like our own audit log.
+for _pattern in wagtail_reports_urls.urlpatterns:
+    if _pattern.name in ("site_history", "site_history_results"):
+        _pattern.callback = administrators_only_in_wagtail(_pattern.callback)

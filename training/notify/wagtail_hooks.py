@@ -1,13 +1,29 @@
 """Group robots (群机器人) in the Wagtail admin. Administrators manage every unit's robots; the
 views are also scoped, so a login that is given the robot permissions and a manager role sees,
-adds and edits robots of units in its own subtrees only (another unit's robot answers 404)."""
+adds, copies and edits robots of units in its own subtrees only (another unit's robot answers
+404), and the chooser lists only those."""
 
 from django.http import Http404
 
+from wagtail import hooks
 from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.panels import ObjectList
 from wagtail.snippets.models import register_snippet
-from wagtail.snippets.views.snippets import DeleteView, EditView, HistoryView, SnippetViewSet, UsageView
+from wagtail.snippets.views.chooser import (
+    ChooseResultsView,
+    ChooseView,
+    SnippetChooserViewSet,
+    SnippetChosenMultipleView,
+    SnippetChosenView,
+)
+from wagtail.snippets.views.snippets import (
+    CopyView,
+    DeleteView,
+    EditView,
+    HistoryView,
+    SnippetViewSet,
+    UsageView,
+)
 
 from training.org.selectors import org_unit_list_for_scope, scope_for_user
 
@@ -15,11 +31,14 @@ from .models import RobotWebhook
 from .selectors import robot_webhook_list_for_scope
 
 
+def _in_scope(user):
+    return robot_webhook_list_for_scope(scope=scope_for_user(user))
+
+
 class _InScopeMixin:
-    def get_object(self, queryset=None):
-        obj = super().get_object(queryset)
-        scope = scope_for_user(self.request.user)
-        if not robot_webhook_list_for_scope(scope=scope).filter(pk=obj.pk).exists():
+    def get_object(self, *args, **kwargs):
+        obj = super().get_object(*args, **kwargs)
+        if not _in_scope(self.request.user).filter(pk=obj.pk).exists():
             raise Http404
         return obj
 
@@ -38,6 +57,45 @@ class ScopedHistoryView(_InScopeMixin, HistoryView):
 
 class ScopedUsageView(_InScopeMixin, UsageView):
     pass
+
+
+class ScopedCopyView(_InScopeMixin, CopyView):
+    pass
+
+
+class ScopedChooseView(ChooseView):
+    """Wagtail's chooser answers every admin user: it lists only the robots in the user's scope."""
+
+    def get_object_list(self):
+        return _in_scope(self.request.user)
+
+
+class ScopedChooseResultsView(ChooseResultsView):
+    def get_object_list(self):
+        return _in_scope(self.request.user)
+
+
+class _ScopedChosenMixin:
+    def get_object(self, pk):
+        return _in_scope(self.request.user).get(pk=pk)
+
+    def get_objects(self, pks):
+        return _in_scope(self.request.user).filter(pk__in=pks)
+
+
+class ScopedChosenView(_ScopedChosenMixin, SnippetChosenView):
+    pass
+
+
+class ScopedChosenMultipleView(_ScopedChosenMixin, SnippetChosenMultipleView):
+    pass
+
+
+class ScopedChooserViewSet(SnippetChooserViewSet):
+    choose_view_class = ScopedChooseView
+    choose_results_view_class = ScopedChooseResultsView
+    chosen_view_class = ScopedChosenView
+    chosen_multiple_view_class = ScopedChosenMultipleView
 
 
 class RobotWebhookForm(WagtailAdminModelForm):
@@ -60,13 +118,23 @@ class RobotWebhookViewSet(SnippetViewSet):
     list_filter = ["kind", "enabled"]
     search_fields = ["name"]
     edit_view_class = ScopedEditView
+    copy_view_class = ScopedCopyView
     delete_view_class = ScopedDeleteView
     history_view_class = ScopedHistoryView
     usage_view_class = ScopedUsageView
+    chooser_viewset_class = ScopedChooserViewSet
     edit_handler = ObjectList(RobotWebhook.panels, base_form_class=RobotWebhookForm)
 
     def get_queryset(self, request):
-        return robot_webhook_list_for_scope(scope=scope_for_user(request.user))
+        return _in_scope(request.user)
 
 
 register_snippet(RobotWebhookViewSet)
+
+
+@hooks.register("before_delete_snippet")
+def limit_bulk_delete_to_scope(request, instances):
+    """Bulk delete goes around the viewset: a robot out of scope answers 404 there too."""
+    robots = [obj.pk for obj in instances if isinstance(obj, RobotWebhook)]
+    if robots and _in_scope(request.user).filter(pk__in=robots).count() != len(robots):
+        raise Http404

@@ -58,6 +58,23 @@ def admin_required(view):
     return wrapped
 
 
+def administrators_only_in_wagtail(view):
+    """For a view of Wagtail's own that is decorated already (``require_admin_access``): a login
+    with admin access that is no administrator gets Wagtail's "no permission" answer; everyone
+    else goes on to the view (and anonymous users to its login)."""
+    from wagtail.admin.auth import permission_denied
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        user = request.user
+        admin_access = user.is_authenticated and user.has_perm("wagtailadmin.access_admin")
+        if admin_access and not scope_for_user(user).is_admin:
+            return permission_denied(request)
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
 # --- roster --------------------------------------------------------------------------------------
 
 

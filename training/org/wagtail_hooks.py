@@ -44,6 +44,13 @@ def register_org_admin_urls():
     ]
 
 
+@hooks.register("construct_reports_menu")
+def hide_site_history_from_non_admins(request, menu_items):
+    """Wagtail's site history is for administrators (see training/urls.py)."""
+    if not scope_for_user(request.user).is_admin:
+        menu_items[:] = [item for item in menu_items if item.name != "site-history"]
+
+
 class AdminOnlyMenuItem(MenuItem):
     def is_shown(self, request):
         return scope_for_user(request.user).is_admin
