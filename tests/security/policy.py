@@ -292,6 +292,17 @@ POLICY = {
     ],
     # --- notifications ----------------------------------------------------------------------------------
     "notify:list": view(SIGNED_IN),
+    # a person's own data (我的数据): the page, and the zip by POST only (a link preview makes no copy)
+    "org:my_data": view(SIGNED_IN),
+    "org:my_data_download": view(POST_ONLY, post=SIGNED_IN),
+    # account security: every page is the signed-in person's own; verify without a pending login
+    # sends them on; turning two-factor off is a POST that answers by going back to the overview
+    "accounts:security": view(SIGNED_IN),
+    "accounts:password_change": view(SIGNED_IN, post=SIGNED_IN),
+    "accounts:password_change_done": view(SIGNED_IN),
+    "accounts:two_factor_setup": view(SIGNED_IN),
+    "accounts:two_factor_verify": view(SIGNED_IN_REDIRECTED),
+    "accounts:two_factor_disable": view(POST_ONLY, post=SIGNED_IN_REDIRECTED),
     "notify:read": view(POST_ONLY, post=OWN.but(learner=REDIRECT), args={"pk": "@notification"}),
     "notify:read_all": view(POST_ONLY, post=SIGNED_IN_REDIRECTED),
     # --- the JSON API (operations from the OpenAPI document; the URL patterns below are its frame) ---
@@ -330,6 +341,10 @@ POLICY = {
     "org_unit_move": view(WAGTAIL_ADMINS, post=WAGTAIL_ADMINS_WRITE, args={"unit_id": "@east_comm"}),
     "org_unit_merge": view(WAGTAIL_ADMINS, post=WAGTAIL_ADMINS_WRITE, args={"unit_id": "@east_comm"}),
     "org_audit": view(WAGTAIL_ADMINS),
+    # personal data: the people list (numbers masked even here) and erasing a person who left; a
+    # POST without the typed name and the tick erases nothing and shows the form again
+    "org_people": view(WAGTAIL_ADMINS),
+    "org_staff_erase": view(WAGTAIL_ADMINS, post=WAGTAIL_ADMINS_WRITE, args={"staff_id": "@west_learner"}),
     **own_snippets("exams_questionbank", "@bank_mine", "@bank_other"),
     **own_snippets("exams_question", "@question_mine", "@question_other"),
     **admin_snippets(
