@@ -298,6 +298,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "courses.tasks.videos_queue_pending_task",
         "schedule": crontab(minute="*/2"),
     },
+    # every minute: queue again the background jobs (certificates, exports, roster imports, plan
+    # assignments) whose worker was lost; see training/org/jobs.py.
+    "jobs-recover": {
+        "task": "training.org.tasks.jobs_recover_task",
+        "schedule": crontab(minute="*"),
+    },
     # every minute: send robot messages that are due (retries, ends of quiet hours, lost tasks).
     "robot-webhooks-send-due": {
         "task": "training.notify.tasks.webhook_deliveries_sweep_task",
