@@ -34,3 +34,6 @@ if settings.SERVE_MEDIA:
     ]
 
 urlpatterns += [path("", include(wagtail_urls))]
+
+# A database that is briefly away answers 503 with a clear message, not a 500 (training/org/views.py).
+handler500 = "training.org.views.server_error"

@@ -244,12 +244,14 @@ CELERY_BROKER_URL = env("CELERY_BROKER_URL") or REDIS_URL or "filesystem://"
 
 def filesystem_broker_options(folder: Path) -> dict:
     """kombu's filesystem transport: producers and the worker share one folder of messages."""
-    for sub in ("out", "processed"):
+    for sub in ("out", "processed", "control"):
         (folder / sub).mkdir(parents=True, exist_ok=True)
     return {
         "data_folder_in": str(folder / "out"),
         "data_folder_out": str(folder / "out"),
         "processed_folder": str(folder / "processed"),
+        # the workers' remote-control bindings (kombu's default is "control" in the working folder)
+        "control_folder": str(folder / "control"),
         "store_processed": False,
     }
 
