@@ -22,8 +22,10 @@ import io
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from collections import Counter
@@ -32,9 +34,11 @@ from urllib.parse import quote
 
 from django.conf import settings
 from django.db import connection
+from django.test import Client
 from django.utils import timezone
 
 import pytest
+import requests
 
 from tests import factories
 from training.org.models import Job, Staff, StaffTransfer
@@ -186,9 +190,10 @@ def job_state(job_id: int) -> Job:
     return Job.objects.get(pk=job_id)
 
 
-def kill_mid_job(processes: Processes, job_id: int, *, started) -> tuple[Job, Job]:
+def kill_mid_job(processes: Processes, job_id: int, *, started) -> Job:
     """Start a worker, wait (on the job's row) until ``started(job)`` says the job is under way,
     SIGKILL the worker, and return the job as the kill left it."""
+    processes.clock = time.monotonic()
     worker = start_worker(processes, "worker-1")
 
     def under_way():
@@ -202,18 +207,22 @@ def kill_mid_job(processes: Processes, job_id: int, *, started) -> tuple[Job, Jo
         log = worker.log_path.read_text(errors="replace")[-3000:]
         raise AssertionError(f"{error}\n{job_state(job_id)}\n{log}") from None
     processes.kill(worker)
+    processes.seconds_to_kill = round(time.monotonic() - processes.clock, 1)
+    processes.clock = time.monotonic()
     return job_state(job_id)
 
 
 def finish_after_restart(processes: Processes, job_id: int) -> Job:
     worker = start_worker(processes, "worker-2")
     try:
-        return wait_for(
+        job = wait_for(
             lambda: (job := job_state(job_id)).status in ("done", "failed") and job,
             timeout=60,
             every=0.1,
             what=f"job {job_id} to finish after the restart",
         )
+        processes.seconds_to_finish = round(time.monotonic() - processes.clock, 1)
+        return job
     except AssertionError:
         raise AssertionError(worker.log_path.read_text(errors="replace")[-3000:]) from None
 
@@ -228,11 +237,11 @@ def test_bulk_certificates_finish_exactly_once_after_the_worker_is_killed(broker
     from training.competency.services import certificates_bulk_start, certification_issue
     from training.org.services import NewStaff, staff_create_many
 
-    areas = list(factories.areas().values())[:6]
+    areas = list(factories.areas().values())[:5]
     crowd = staff_create_many(
         people=[
             NewStaff(username=f"cert{i}", name=f"持证人{i:03d}", org_unit_id=tree["east_comm"].pk)
-            for i in range(60)
+            for i in range(40)
         ]
     )
     for person in crowd:
@@ -243,7 +252,7 @@ def test_bulk_certificates_finish_exactly_once_after_the_worker_is_killed(broker
             "number", flat=True
         )
     )
-    assert len(expected) == 360
+    assert len(expected) == 200
 
     job = certificates_bulk_start(
         user=people["manager"].user, unit=tree["east"], verify_base="http://testserver/"
@@ -266,6 +275,8 @@ def test_bulk_certificates_finish_exactly_once_after_the_worker_is_killed(broker
     record(
         "certificates",
         jobs_killed=1,
+        seconds_start_to_kill=processes.seconds_to_kill,
+        seconds_restart_to_done=processes.seconds_to_finish,
         killed_at=f"{killed.done}/{killed.total}",
         expected=len(expected),
         found=len(found),
@@ -314,7 +325,7 @@ def test_roster_import_finishes_exactly_once_after_the_worker_is_killed(broker, 
             for i in range(100)
         ]
     )
-    new_count = 4000
+    new_count = 3000
     rows = [
         [tree["west_comm"].code, f"老员工{i}", _id_number(i), "13800000000", "窗口受理员", "专职", ""]
         for i in range(100)
@@ -364,6 +375,8 @@ def test_roster_import_finishes_exactly_once_after_the_worker_is_killed(broker, 
     record(
         "roster_import",
         jobs_killed=1,
+        seconds_start_to_kill=processes.seconds_to_kill,
+        seconds_restart_to_done=processes.seconds_to_finish,
         killed_in="the writing transaction" if killed.total else "reading",
         rows=new_count + 100,
         expected_new=new_count,
@@ -385,7 +398,7 @@ def test_plan_assignment_finishes_exactly_once_after_the_worker_is_killed(broker
     staff_create_many(
         people=[
             NewStaff(username=f"plan{i}", name=f"学员{i}", org_unit_id=tree["east_comm"].pk)
-            for i in range(1500)
+            for i in range(1000)
         ]
     )
     mod = factories.module(area_code="unemployment", lessons=1)
@@ -399,7 +412,7 @@ def test_plan_assignment_finishes_exactly_once_after_the_worker_is_killed(broker
     )
     job = Job.objects.get(kind="plan_assign", params__plan_id=plan.pk)
     audience = set(audience_for_plan(plan=plan).values_list("pk", flat=True))
-    assert len(audience) > 1500
+    assert len(audience) > 1000
 
     killed = kill_mid_job(processes, job.pk, started=lambda j: j.status == "running" and j.done >= 200)
     assert killed.status == "running" and 0 < killed.done < killed.total == len(audience)
@@ -421,6 +434,8 @@ def test_plan_assignment_finishes_exactly_once_after_the_worker_is_killed(broker
     record(
         "plan_assignment",
         jobs_killed=1,
+        seconds_start_to_kill=processes.seconds_to_kill,
+        seconds_restart_to_done=processes.seconds_to_finish,
         killed_at=f"{killed.done}/{killed.total}",
         expected=len(audience),
         found=len(set(assigned)),
@@ -428,4 +443,316 @@ def test_plan_assignment_finishes_exactly_once_after_the_worker_is_killed(broker
         lost=len(audience - set(assigned)),
         notifications_expected=len(expected_keys),
         notifications_found=len(keys),
+    )
+
+
+# --- gunicorn worker killed during an exam ------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def children_of(pid: int) -> list[int]:
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return sorted(found)
+
+
+class Web:
+    """The product under gunicorn as the Procfile runs it (2 workers × 4 threads, production-like
+    base settings: persistent connections with health checks on PostgreSQL), on the test database."""
+
+    def __init__(self, processes: Processes) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        args = [
+            sys.executable, "-m", "gunicorn", "training.wsgi",
+            "--bind", f"127.0.0.1:{self.port}", "--workers", "2", "--threads", "4",
+            "--graceful-timeout", "5", "--log-level", "warning",
+        ]  # fmt: skip
+        env = child_env(DJANGO_SETTINGS_MODULE="training.settings.base", CELERY_TASK_ALWAYS_EAGER="true")
+        self.proc = processes.start("gunicorn", args, env)
+
+        def ready():
+            assert self.proc.poll() is None, self.proc.log_path.read_text(errors="replace")
+            try:
+                return requests.get(f"{self.url}/healthz/", timeout=5).status_code == 200
+            except requests.RequestException:
+                return False
+
+        wait_for(ready, timeout=90, every=0.2, what="gunicorn to answer")
+        wait_for(lambda: len(children_of(self.proc.pid)) == 2, timeout=60, what="two gunicorn workers")
+
+    def workers(self) -> list[int]:
+        return children_of(self.proc.pid)
+
+    def session_for(self, user) -> requests.Session:
+        """A browser session of ``user``: Django's session cookie (made by the test client, stored
+        in the database) and a CSRF token, as the site's pages send them."""
+        client = Client()
+        client.force_login(user)
+        token = uuid.uuid4().hex
+        session = requests.Session()
+        session.cookies.set(settings.SESSION_COOKIE_NAME, client.cookies[settings.SESSION_COOKIE_NAME].value)
+        session.cookies.set(settings.CSRF_COOKIE_NAME, token)
+        session.headers.update({"X-CSRFToken": token, "Accept": "application/json"})
+        return session
+
+
+@pytest.fixture
+def exam_takers(tree):
+    """Six learners and an exam of 20 single-choice questions, all on the paper."""
+    exam = factories.exam_of(factories.module(questions=20, question_count=20))
+    learners = [factories.staff(org_unit=tree["east_comm"], name=f"考生{i}") for i in range(6)]
+    return exam, learners
+
+
+class AnswerStream:
+    """Learners saving answers through the API, each in a thread of its own: every question twice
+    (the second time another option), every save retried until it is acknowledged, as the
+    autosave of the exam page does. Keeps what the server acknowledged and every response."""
+
+    def __init__(self, web: Web, exam, learners, *, deadline: float = 120.0) -> None:
+        self.web, self.exam, self.learners = web, exam, learners
+        self.acknowledged: dict[tuple[int, int], int] = {}
+        self.statuses: Counter = Counter()
+        self.failures: list[str] = []
+        self.acks = 0
+        self.unanswered = 0  # requests that got no response at all (the connection was cut)
+        self.planned = 0
+        self.lock = threading.Lock()
+        self.deadline = time.monotonic() + deadline
+        self.threads = [threading.Thread(target=self._learner, args=(u,), daemon=True) for u in learners]
+
+    def start(self) -> None:
+        for thread in self.threads:
+            thread.start()
+
+    def reached(self, share: int) -> bool:
+        """Whether every learner has started and ``1/share`` of all the saves are acknowledged."""
+        assert not self.failures, self.failures[:5]
+        planned = 2 * len(self.learners) * self.exam.question_count
+        return self.planned == planned and self.acks >= planned // share
+
+    def join(self) -> None:
+        for thread in self.threads:
+            thread.join(timeout=max(1.0, self.deadline - time.monotonic() + 5))
+        assert not any(t.is_alive() for t in self.threads), "answer stream did not finish"
+        assert not self.failures, self.failures[:5]
+
+    def _call(self, session, method, path, **kwargs):
+        while time.monotonic() < self.deadline:
+            try:
+                response = session.request(method, f"{self.web.url}{path}", timeout=30, **kwargs)
+            except requests.RequestException:
+                with self.lock:
+                    self.unanswered += 1
+                continue
+            with self.lock:
+                self.statuses[response.status_code] += 1
+            if response.status_code == 503:
+                assert response.json()["code"] == "database_unavailable"
+                continue
+            return response
+        raise AssertionError(f"{method} {path} not acknowledged in time")
+
+    def _learner(self, person) -> None:
+        try:
+            session = self.web.session_for(person.user)
+            started = self._call(session, "POST", "/api/v1/attempts", json={"exam_id": self.exam.pk})
+            assert started.status_code == 200, started.text
+            body = started.json()
+            with self.lock:
+                self.planned += 2 * len(body["questions"])
+            for round_ in range(2):
+                for question in body["questions"]:
+                    options = [o["id"] for o in question["options"]]
+                    value = options[(question["number"] + round_) % len(options)]
+                    path = f"/api/v1/attempts/{body['id']}/answers/{question['id']}"
+                    saved = self._call(session, "PUT", path, json={"response": value})
+                    assert saved.status_code == 200 and saved.json()["saved"], saved.text
+                    with self.lock:
+                        self.acknowledged[(body["id"], question["id"])] = value
+                        self.acks += 1
+        except Exception as error:  # reported by join()
+            self.failures.append(f"{person.name}: {error!r}")
+
+
+def stored_answers(keys) -> dict[tuple[int, int], object]:
+    from exams.models import Answer
+
+    attempts = {a for a, _ in keys}
+    return {
+        (a, q): response
+        for a, q, response in Answer.objects.filter(attempt_id__in=attempts).values_list(
+            "attempt_id", "question_id", "response"
+        )
+    }
+
+
+def test_killing_a_gunicorn_worker_loses_no_acknowledged_answer(processes, exam_takers):
+    exam, learners = exam_takers
+    web = Web(processes)
+    stream = AnswerStream(web, exam, learners)
+    stream.start()
+    wait_for(lambda: stream.reached(3), timeout=90, what="a third of the answers")
+    victim = web.workers()[0]
+    acks_at_kill = stream.acks
+    os.kill(victim, signal.SIGKILL)
+    stream.join()
+    # gunicorn's master replaced the killed worker.
+    wait_for(lambda: len(web.workers()) == 2 and victim not in web.workers(), timeout=60, what="a new worker")
+
+    stored = stored_answers(stream.acknowledged)
+    lost = [key for key, value in stream.acknowledged.items() if stored.get(key) != value]
+    assert acks_at_kill < stream.planned  # the kill came mid-stream
+    assert len(stream.acknowledged) == stream.planned // 2 == len(learners) * 20
+    assert not lost, f"{len(lost)} acknowledged answers lost: {lost[:5]}"
+    assert set(stream.statuses) <= {200}, stream.statuses  # a cut connection is retried, never a 5xx
+    record(
+        "gunicorn_worker_killed",
+        workers_killed=1,
+        saves_acknowledged=stream.acks,
+        acknowledged_at_kill=acks_at_kill,
+        answers_acknowledged=len(stream.acknowledged),
+        answers_stored_as_acknowledged=len(stream.acknowledged) - len(lost),
+        requests_cut=stream.unanswered,
+        lost=len(lost),
+    )
+
+
+# --- PostgreSQL restarting: connections cut under requests --------------------------------------
+
+
+def terminate_backends(*, only_waiting: bool = False) -> int:
+    """What a PostgreSQL restart does to its clients: end every other connection to the test
+    database (or only those waiting for a lock, i.e. in the middle of a request)."""
+    condition = "AND wait_event_type = 'Lock'" if only_waiting else ""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "  # noqa: S608
+            f"WHERE datname = current_database() AND pid <> pg_backend_pid() {condition}"
+        )
+        return cursor.fetchone()[0]
+
+
+def waiting_backends() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+            "AND pid <> pg_backend_pid() AND wait_event_type = 'Lock'"
+        )
+        return cursor.fetchone()[0]
+
+
+def cut_in_flight(send) -> requests.Response:
+    """Run ``send`` (a request that locks the learner's attempt) while this test holds that lock, so
+    the request is certainly in the middle of its transaction; then cut its connection."""
+    from django.db import transaction
+
+    outcome: dict = {}
+    thread = threading.Thread(target=lambda: outcome.setdefault("response", send()), daemon=True)
+    with transaction.atomic():
+        cursor = connection.cursor()
+        cursor.execute("SELECT 1 FROM exams_attempt FOR UPDATE")
+        thread.start()
+        wait_for(waiting_backends, timeout=30, what="the request to wait on the attempt")
+        assert terminate_backends(only_waiting=True) >= 1
+    thread.join(timeout=30)
+    return outcome["response"]
+
+
+def test_database_restart_gives_a_clear_error_and_no_half_written_record(processes, exam_takers):
+    if connection.vendor != "postgresql":
+        pytest.skip("cuts PostgreSQL connections (pg_terminate_backend); SQLite has none to cut")
+    from exams.models import Answer, Attempt
+
+    exam, learners = exam_takers
+    web = Web(processes)
+    session = web.session_for(learners[0].user)
+    body = session.post(f"{web.url}/api/v1/attempts", json={"exam_id": exam.pk}, timeout=30).json()
+    attempt_id, questions = body["id"], body["questions"]
+    first, second = questions[0], questions[1]
+    answer_url = f"{web.url}/api/v1/attempts/{attempt_id}/answers/"
+    option = {q["id"]: [o["id"] for o in q["options"]] for q in questions}
+    assert session.put(answer_url + str(first["id"]), json={"response": option[first["id"]][0]}).ok
+
+    # 1. An answer save cut in the middle of its transaction: 503 in Chinese, nothing written.
+    cut = cut_in_flight(
+        lambda: session.put(
+            answer_url + str(second["id"]), json={"response": option[second["id"]][1]}, timeout=30
+        )
+    )
+    assert cut.status_code == 503 and cut.headers["Retry-After"]
+    assert cut.json()["code"] == "database_unavailable" and "数据库暂时无法连接" in cut.json()["detail"]
+    assert not Answer.objects.filter(attempt_id=attempt_id, question_id=second["id"]).exists()
+
+    # 2. The same save again succeeds: the worker connects anew.
+    again = session.put(
+        answer_url + str(second["id"]), json={"response": option[second["id"]][1]}, timeout=30
+    )
+    assert again.status_code == 200, again.text
+
+    # 3. Every connection dropped while idle (a restart between requests): the next requests of
+    #    both workers succeed, the health check reconnecting first.
+    restarted = terminate_backends()
+    after = [session.get(f"{web.url}/api/v1/attempts/{attempt_id}", timeout=30) for _ in range(8)]
+    assert [r.status_code for r in after] == [200] * 8
+
+    # 4. Handing in (grading every answer, the score, the status: many rows) cut in the middle:
+    #    503, and the attempt is exactly as before, not half graded.
+    submit_url = f"{web.url}/api/v1/attempts/{attempt_id}/submit"
+    cut_submit = cut_in_flight(lambda: session.post(submit_url, timeout=30))
+    assert cut_submit.status_code == 503 and "数据库" in cut_submit.json()["detail"]
+    attempt = Attempt.objects.get(pk=attempt_id)
+    assert attempt.status == "in_progress" and attempt.score is None and attempt.submitted_at is None
+    assert not Answer.objects.filter(attempt=attempt, awarded__isnull=False).exists()
+    # An HTML page gets the same message as a page, not a traceback.
+    page = cut_in_flight(
+        lambda: session.put(
+            answer_url + str(first["id"]),
+            json={"response": option[first["id"]][1]},
+            headers={"Accept": "text/html"},
+            timeout=30,
+        )
+    )
+    assert page.status_code == 503 and "text/html" in page.headers["Content-Type"]
+    assert "数据库暂时无法连接" in page.text and "Traceback" not in page.text
+    assert Answer.objects.get(attempt=attempt, question_id=first["id"]).response == option[first["id"]][0]
+
+    done = session.post(submit_url, timeout=30)
+    assert done.status_code == 200 and done.json()["status"] != "in_progress", done.text
+    assert Attempt.objects.get(pk=attempt_id).score is not None
+
+    # 5. Answers saved by six learners while every connection is cut again and again.
+    stream = AnswerStream(web, exam, learners[1:])
+    stream.start()
+    cuts = 0
+    for share in (5, 4, 3, 2):
+        wait_for(lambda share=share: stream.reached(share), timeout=90, what="answers between cuts")
+        cuts += terminate_backends()
+    stream.join()
+    stored = stored_answers(stream.acknowledged)
+    lost = [key for key, value in stream.acknowledged.items() if stored.get(key) != value]
+    assert not lost and set(stream.statuses) <= {200, 503}, stream.statuses
+    record(
+        "postgresql_restart",
+        in_flight_cut=3,
+        in_flight_answered_503=3,
+        idle_connections_cut=restarted,
+        connections_cut_under_load=cuts,
+        statuses_under_load=dict(stream.statuses),
+        answers_acknowledged=len(stream.acknowledged),
+        answers_stored_as_acknowledged=len(stream.acknowledged) - len(lost),
+        half_written_records=0,
+        lost=len(lost),
     )
