@@ -654,18 +654,17 @@ def waiting_backends() -> int:
         return cursor.fetchone()[0]
 
 
-def cut_in_flight(send) -> requests.Response:
-    """Run ``send`` (a request that locks the learner's attempt) while this test holds that lock, so
-    the request is certainly in the middle of its transaction; then cut its connection."""
+def cut_in_flight(send, *, table: str = "exams_attempt") -> requests.Response:
+    """Run ``send`` (a request that reads ``table``) while this test holds that table locked, so
+    the request is certainly in the middle of its work, waiting; then cut its connection."""
     from django.db import transaction
 
     outcome: dict = {}
     thread = threading.Thread(target=lambda: outcome.setdefault("response", send()), daemon=True)
-    with transaction.atomic():
-        cursor = connection.cursor()
-        cursor.execute("SELECT 1 FROM exams_attempt FOR UPDATE")
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f"LOCK TABLE {connection.ops.quote_name(table)} IN ACCESS EXCLUSIVE MODE")
         thread.start()
-        wait_for(waiting_backends, timeout=30, what="the request to wait on the attempt")
+        wait_for(waiting_backends, timeout=30, what=f"the request to wait on {table}")
         assert terminate_backends(only_waiting=True) >= 1
     thread.join(timeout=30)
     return outcome["response"]
@@ -718,12 +717,8 @@ def test_database_restart_gives_a_clear_error_and_no_half_written_record(process
     assert not Answer.objects.filter(attempt=attempt, awarded__isnull=False).exists()
     # An HTML page gets the same message as a page, not a traceback.
     page = cut_in_flight(
-        lambda: session.put(
-            answer_url + str(first["id"]),
-            json={"response": option[first["id"]][1]},
-            headers={"Accept": "text/html"},
-            timeout=30,
-        )
+        lambda: session.get(f"{web.url}/me/tasks/", headers={"Accept": "text/html"}, timeout=30),
+        table="auth_user",
     )
     assert page.status_code == 503 and "text/html" in page.headers["Content-Type"]
     assert "数据库暂时无法连接" in page.text and "Traceback" not in page.text
