@@ -76,7 +76,8 @@ def _question_data(question: Question, choices: list[Choice]) -> dict:
 
 def question_versions_current(*, question_ids: list[int]) -> dict[int, QuestionVersion]:
     """The current version (试题版本) of each question, making a new one where the question was
-    edited since its last version. Four queries whatever the number of questions."""
+    edited since its last version. Four queries whatever the number of questions (five when
+    versions are made)."""
     questions = Question.objects.filter(pk__in=question_ids).select_related("bank")
     choices: dict[int, list[Choice]] = {}
     for choice in Choice.objects.filter(question_id__in=question_ids):
@@ -99,8 +100,14 @@ def question_versions_current(*, question_ids: list[int]) -> dict[int, QuestionV
                     question=question, number=(known.number + 1) if known else 1, digest=digest, data=data
                 )
             )
-    for version in QuestionVersion.objects.bulk_create(new):
-        current[version.question_id] = version
+    if new:
+        # Two first sittings at once make the same new versions: the first to commit wins and the
+        # other reads its rows, rather than failing on the unique constraint (a 500 on PostgreSQL).
+        QuestionVersion.objects.bulk_create(new, ignore_conflicts=True)
+        wanted = {(v.question_id, v.number) for v in new}
+        for version in QuestionVersion.objects.filter(question_id__in=[v.question_id for v in new]):
+            if (version.question_id, version.number) in wanted:
+                current[version.question_id] = version
     return current
 
 

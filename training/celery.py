@@ -7,9 +7,16 @@ filesystem transport under ``var/broker`` so that a real worker runs without any
 import os
 
 from celery import Celery
+from celery.signals import worker_ready
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "training.settings.base")
 
 app = Celery("training")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@worker_ready.connect
+def _recover_lost_jobs(sender=None, **kwargs) -> None:
+    """A worker that starts (again) first queues the jobs that a killed worker left running."""
+    app.send_task("training.org.tasks.jobs_recover_task")

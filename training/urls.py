@@ -51,3 +51,6 @@ urlpatterns += [path("", include(wagtail_urls))]
 for _pattern in wagtail_reports_urls.urlpatterns:
     if _pattern.name in ("site_history", "site_history_results"):
         _pattern.callback = administrators_only_in_wagtail(_pattern.callback)
+
+# A database that is briefly away answers 503 with a clear message, not a 500 (training/org/views.py).
+handler500 = "training.org.views.server_error"

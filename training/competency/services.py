@@ -18,6 +18,7 @@ from reportlab.pdfgen import canvas
 from courses.models import ModulePage
 from courses.selectors import module_is_completed_by
 from training.org.choices import LEVEL_RANK
+from training.org.jobs import job_claim, job_create, job_finish, job_progress
 from training.org.models import BusinessArea, Job, OrgUnit, Staff
 from training.org.selectors import competency_settings
 
@@ -346,24 +347,50 @@ def certificate_pdf(*, certification: Certification, verify_base: str) -> bytes:
 def certificates_bulk_start(*, user, unit: OrgUnit, verify_base: str) -> Job:
     """Queue the certificates of every valid certification of a subtree as one PDF (批量打印); the
     worker fills it in and the page polls the job's progress."""
-    job = Job.objects.create(
-        kind="certificates", user=user, params={"unit_id": unit.pk, "verify_base": verify_base}
-    )
     from .tasks import certificates_bulk_task
 
-    transaction.on_commit(partial(certificates_bulk_task.delay, job_id=job.pk))
-    return job
+    return job_create(
+        kind="certificates",
+        user=user,
+        task=certificates_bulk_task,
+        params={"unit_id": unit.pk, "verify_base": verify_base},
+    )
 
 
 BATCH = 50
 
 
 def certificates_bulk_run(*, job_id: int) -> Job:
-    """Render the certificates of a job in batches, recording progress after each. Idempotent:
-    a job already done is left as it is, a job interrupted starts over."""
-    job = Job.objects.get(pk=job_id)
-    if job.status == Job.Status.DONE:
-        return job
+    """Run a bulk certificates job (the task's body): a job done, or held by a living run, is left
+    as it is; one that is queued, or whose worker was lost, is rendered (again)."""
+    job = job_claim(job_id)
+    return certificates_bulk_render(job=job) if job else Job.objects.get(pk=job_id)
+
+
+def certificates_bulk_render(*, job: Job) -> Job:
+    """Render the certificates of a claimed job in batches, recording progress after each.
+    Idempotent: a run cut short starts over, and the PDF is saved under one name per job, so a
+    job run twice still leaves one file with each certificate once."""
+    unit = OrgUnit.objects.get(pk=job.params["unit_id"])
+    certs = list(
+        Certification.objects.filter(valid_certifications_q(), staff__org_unit__path__startswith=unit.path)
+        .select_related("staff__org_unit", "area")
+        .order_by("staff__org_unit__path", "staff__name", "area__sort_order", "pk")
+    )
+    job_progress(job, done=0, total=len(certs))
+    out = io.BytesIO()
+    pdf = canvas.Canvas(out, pagesize=landscape(A4), pageCompression=1)
+    for start in range(0, len(certs), BATCH):
+        for cert in certs[start : start + BATCH]:
+            draw_certificate(pdf, _certificate_text(cert, job.params["verify_base"]))
+        job_progress(job, done=min(len(certs), start + BATCH))
+    pdf.save()
+    name = job.result.field.generate_filename(job, f"certificates-{unit.code}-{job.pk}.pdf")
+    if job.result.storage.exists(name):  # left by a run killed between saving and finishing
+        job.result.storage.delete(name)
+    job.result.save(name.rsplit("/", 1)[-1], ContentFile(out.getvalue()), save=False)
+    job_finish(job, result=job.result.name, done=len(certs), total=len(certs))
+    return job
     unit = OrgUnit.objects.get(pk=job.params["unit_id"])
     certs = list(
         Certification.objects.filter(valid_certifications_q(), staff__org_unit__path__startswith=unit.path)

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from celery import shared_task
 
+from training.org.jobs import job_run
+
 from .services import (
-    certificates_bulk_run,
+    certificates_bulk_render,
     certification_award_if_eligible,
     certification_evaluate,
     certifications_expire,
@@ -27,16 +29,11 @@ def certifications_expire_task() -> int:
 
 
 @shared_task(bind=True, max_retries=2, default_retry_delay=10, acks_late=True)
-def certificates_bulk_task(self, *, job_id: int) -> int:
-    from training.org.models import Job
-
-    try:
-        return certificates_bulk_run(job_id=job_id).done
-    except Exception as exc:
-        if self.request.retries >= self.max_retries:
-            Job.objects.filter(pk=job_id).update(status=Job.Status.FAILED, error=str(exc)[:2000])
-            raise
-        raise self.retry(exc=exc) from exc
+def certificates_bulk_task(self, *, job_id: int) -> int | None:
+    # Claimed through the job's row: a job already done, or held by a living run, is left alone;
+    # one whose worker was lost runs again (training/org/jobs.py).
+    job = job_run(self, job_id, lambda job: certificates_bulk_render(job=job))
+    return job.done if job else None
 
 
 @shared_task(bind=True, max_retries=3, default_retry_delay=10)

@@ -18,17 +18,20 @@ from django.utils.translation import gettext_lazy as _
 from training import uploads
 
 from .choices import UnitLevel
-from .models import AuditEvent, BusinessArea, OrgUnit, Staff
+from .models import AuditEvent, BusinessArea, Job, OrgUnit, Staff
 from .personal_data import is_erased
 from .privacy import mask_id_number, mask_phone
 from .roster import (
+    BACKGROUND_MIN_BYTES,
     MAX_ROWS,
     MAX_UNZIPPED_BYTES,
     MAX_UPLOAD_BYTES,
     RosterInvalid,
     roster_import,
+    roster_import_start,
     roster_template_for_site,
 )
+from .roster import JOB_KIND as ROSTER_JOB_KIND
 from .selectors import scope_for_user
 from .services import (
     OrgTreeError,
@@ -101,6 +104,13 @@ def roster_import_view(request):
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         filename = upload.name
+        if upload.size > BACKGROUND_MIN_BYTES:
+            # Thousands of rows: the worker imports it (still all or nothing, and exactly once
+            # even if the worker is lost), and this page follows the job.
+            upload.seek(0)
+            job = roster_import_start(data=upload.read(), filename=upload.name, actor=request.user)
+            return redirect("org_roster_job", job.pk)
+        upload.seek(0)
         try:
             summary = roster_import(data=upload.read(), filename=upload.name, actor=request.user)
         except RosterInvalid as invalid:
@@ -111,6 +121,26 @@ def roster_import_view(request):
         request,
         "org/admin/roster_import.html",
         {"form": form, "issues": issues, "summary": summary, "filename": filename, "max_rows": MAX_ROWS},
+    )
+
+
+@admin_required
+def roster_job_view(request, pk: int):
+    """A roster imported in the background: its progress while it runs (the page reloads itself),
+    then the summary, or every problem by row and column."""
+    job = get_object_or_404(Job, pk=pk, kind=ROSTER_JOB_KIND, user=request.user)
+    summary = job.params.get("summary") if job.status == Job.Status.DONE else None
+    issues = job.params.get("issues") or ([job.error] if job.error else [])
+    return render(
+        request,
+        "org/admin/roster_import.html",
+        {
+            "form": RosterForm(),
+            "job": job,
+            "issues": issues if job.status == Job.Status.FAILED else [],
+            "summary": summary,
+            "max_rows": MAX_ROWS,
+        },
     )
 
 

@@ -193,9 +193,17 @@ class Job(models.Model):
     error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # Recovery after a lost worker (see training/org/jobs.py): the task that runs the job, how many
+    # runs claimed it, which process runs it now ("host:pid:start"), and when it counts as lost.
+    task_name = models.CharField(max_length=200, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    worker = models.CharField(max_length=200, blank=True)
+    lease_until = models.DateTimeField(null=True, blank=True)
+    source = models.FileField(upload_to="jobs/in", blank=True)  # an uploaded file the job reads
 
     class Meta:
         ordering = ["-created_at"]
+        indexes = [models.Index(fields=["status", "lease_until"])]
 
     def __str__(self) -> str:
         return f"{self.kind} {self.status} {self.done}/{self.total}"

@@ -26,7 +26,9 @@ import re
 import unicodedata
 from dataclasses import asdict, dataclass, field
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.files.base import ContentFile
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -37,7 +39,8 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from .audit import audit_record
 from .choices import Employment
-from .models import BusinessArea, OrgUnit, Staff, StaffTransfer
+from .jobs import job_create, job_fail, job_finish, job_progress
+from .models import BusinessArea, Job, OrgUnit, Staff, StaffTransfer
 from .services import (
     UNIT_PATH_SEPARATOR,
     NewStaff,
@@ -403,13 +406,19 @@ _LOADED_FIELDS = (
 
 @transaction.atomic
 def roster_import(
-    *, data: bytes, filename: str, actor=None, on: datetime.date | None = None
+    *,
+    data: bytes,
+    filename: str,
+    actor=None,
+    on: datetime.date | None = None,
+    sheet: RosterSheet | None = None,
 ) -> RosterSummary:
     """Import a roster (花名册导入), all or nothing: raises ``RosterInvalid`` listing every problem
     by row and column, and writes nothing, if anything is wrong. Otherwise creates new people,
     updates known ones (matched by ID number; a person listed again is active again), records a
-    transfer for each whose unit changed, and audits the import as ``roster.import``."""
-    sheet = read_roster(data, filename=filename)
+    transfer for each whose unit changed, and audits the import as ``roster.import``. ``sheet``:
+    the file already read by ``read_roster`` (it is checked again here, in the transaction)."""
+    sheet = sheet or read_roster(data, filename=filename)
     catalogue = Catalogue.load()
     people, issues = check_rows(sheet, catalogue)
     if issues:
@@ -500,6 +509,52 @@ def roster_import(
         batch_size=500,
     )
     staff_changed_announce([s.pk for s in created] + [s.pk for s, _, _ in moves])
+    return summary
+
+
+# --- in the background ---------------------------------------------------------------------------
+
+BACKGROUND_MIN_BYTES = 200 * 1024  # a larger upload (some thousands of rows) is imported by the worker
+JOB_KIND = "roster_import"
+# The writing is one transaction that reports no progress; no task runs longer than its time limit.
+WRITE_LEASE = datetime.timedelta(seconds=getattr(settings, "CELERY_TASK_TIME_LIMIT", 1800))
+
+
+def roster_import_start(*, data: bytes, filename: str, actor) -> Job:
+    """Queue a large roster for the worker (后台导入花名册); the admin page polls the job and shows
+    the summary, or every problem by row and column, when it is over."""
+    from .tasks import roster_import_task
+
+    return job_create(
+        kind=JOB_KIND,
+        user=actor,
+        task=roster_import_task,
+        params={"filename": filename},
+        source=ContentFile(data, name="roster.xlsx"),
+    )
+
+
+def roster_import_job(*, job: Job) -> RosterSummary | None:
+    """Import the roster of a claimed job exactly once: the file is read and checked first (a file
+    with problems fails the job with every problem listed), then written in one transaction that
+    also marks the job done, so a worker lost before the commit leaves nothing, and the next run
+    imports the whole file."""
+    filename = job.params.get("filename", "")
+    with job.source.open("rb") as source:
+        data = source.read()
+    try:
+        sheet = read_roster(data, filename=filename)
+        people, issues = check_rows(sheet, Catalogue.load())
+        if issues:
+            raise RosterInvalid(issues)
+        job_progress(job, done=0, total=len(people), lease=WRITE_LEASE)
+        with transaction.atomic():
+            summary = roster_import(data=data, filename=filename, actor=job.user, sheet=sheet)
+            job_finish(job, done=summary.rows, params={**job.params, "summary": summary.as_details()})
+    except RosterInvalid as invalid:
+        problems = [str(issue) for issue in invalid.issues]
+        job_fail(job.pk, problems[0] if problems else "", params={**job.params, "issues": problems[:1000]})
+        return None
     return summary
 
 

@@ -1,11 +1,19 @@
+import sys
+
 from django.contrib.auth.decorators import login_required
-from django.db import connection
+from django.db import InterfaceError, OperationalError, connection
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
+from django.utils.translation import gettext
+from django.views import defaults
 from django.views.decorators.http import require_POST
 
 from .selectors import staff_for_user
 from .services import personal_data_export
+
+#: What a database that restarts, or a connection cut under a request, raises.
+DATABASE_UNAVAILABLE = (OperationalError, InterfaceError)
 
 
 def healthz(request):
@@ -38,4 +46,33 @@ def my_data_download(request):
     response = HttpResponse(data, content_type="application/zip")
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     response["Cache-Control"] = "no-store"
+    return response
+
+
+def _database_unavailable(exc: BaseException | None) -> bool:
+    seen = 0
+    while exc is not None and seen < 10:
+        if isinstance(exc, DATABASE_UNAVAILABLE):
+            return True
+        exc, seen = exc.__cause__ or exc.__context__, seen + 1
+    return False
+
+
+def server_error(request):
+    """The 500 page, except when the database could not be reached (it restarted, or the connection
+    was cut under the request): then 503 with a clear message in the user's language and
+    Retry-After, as JSON for the API. The request's transaction was rolled back, so no record is
+    half-written; the next request opens a new connection (CONN_HEALTH_CHECKS)."""
+    if not _database_unavailable(sys.exc_info()[1]):
+        return defaults.server_error(request)
+    message = gettext(
+        "The database is unavailable for a moment (it may be restarting). What you just did was "
+        "not completed; please try again in a few seconds."
+    )
+    if request.path.startswith("/api/") or "application/json" in request.headers.get("Accept", ""):
+        response = JsonResponse({"detail": message, "code": "database_unavailable"}, status=503)
+    else:
+        # No request context: the context processors would query the database that just failed.
+        response = HttpResponse(render_to_string("503.html", {"message": message}), status=503)
+    response["Retry-After"] = "5"
     return response

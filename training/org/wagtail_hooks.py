@@ -31,6 +31,7 @@ register_snippet(BusinessAreaViewSet)
 def register_org_admin_urls():
     return [
         path("org/roster/", admin_views.roster_import_view, name="org_roster_import"),
+        path("org/roster/jobs/<int:pk>/", admin_views.roster_job_view, name="org_roster_job"),
         path("org/roster/template.xlsx", admin_views.roster_template_view, name="org_roster_template"),
         path("org/units/", admin_views.unit_tree_view, name="org_units"),
         path("org/units/add/", admin_views.unit_add_view, name="org_unit_add_root"),

@@ -6,7 +6,6 @@ from __future__ import annotations
 import calendar
 import datetime
 from collections import defaultdict
-from functools import partial
 
 from django.conf import settings as django_settings
 from django.db import transaction
@@ -20,7 +19,8 @@ from training.competency.models import Certification, CertificationStatus
 from training.notify.services import notify, notify_unit
 from training.org.audit import audit_record
 from training.org.choices import Employment
-from training.org.models import OrgUnit, Staff
+from training.org.jobs import job_create, job_finish, job_progress
+from training.org.models import Job, OrgUnit, Staff
 from training.org.selectors import competency_settings, scope_for_user
 
 from .models import (
@@ -130,16 +130,37 @@ def plan_create(*, actor, root: OrgUnit, title: str, pages: list, **fields) -> T
         target=f"{plan.pk} {plan.title}",
         details={"root": root.name, "items": [p.title for p in pages], "recurrence": recurrence},
     )
-    from .tasks import plan_sync_task
+    from .tasks import plan_assign_task
 
-    transaction.on_commit(partial(plan_sync_task.delay, plan_id=plan.pk))
+    # A job row, not only a message: a worker lost in the middle of the assignments leaves the job
+    # running, and it is found and run again (training/org/jobs.py).
+    job_create(kind=ASSIGN_JOB_KIND, user=actor, task=plan_assign_task, params={"plan_id": plan.pk})
     return plan
 
 
-def plan_sync(*, plan: TrainingPlan, today: datetime.date | None = None) -> dict:
+ASSIGN_JOB_KIND = "plan_assign"
+ASSIGN_CHUNK = 200
+
+
+def plan_assign_run(*, job: Job) -> dict:
+    """The assignments of a new plan (分派), as a claimed job: ``plan_sync`` with its progress on
+    the job's row. Run twice, it assigns and notifies each person once."""
+    plan = TrainingPlan.objects.select_related("root").filter(pk=job.params["plan_id"]).first()
+    result = (
+        plan_sync(plan=plan, progress=lambda done, total: job_progress(job, done=done, total=total))
+        if plan
+        else {}
+    )
+    job_finish(job, done=job.total, params={**job.params, "result": result})
+    return result
+
+
+def plan_sync(*, plan: TrainingPlan, today: datetime.date | None = None, progress=None) -> dict:
     """Bring a plan up to date (分派): open the round that runs today, assign everyone in the
     audience who has no assignment in it (newcomers and transfers too), mark those who left, and
-    refresh progress. Safe to run any number of times."""
+    refresh progress. Safe to run any number of times, and to cut short: people are assigned in
+    chunks, each committed with its notifications, so a run stopped half-way leaves whole chunks
+    and the next run assigns and notifies the rest. ``progress(done, total)`` follows the chunks."""
     today = today or timezone.localdate()
     result = {"assigned": 0, "left": 0, "completed": 0}
     if not plan.is_active:
@@ -154,14 +175,22 @@ def plan_sync(*, plan: TrainingPlan, today: datetime.date | None = None) -> dict
     total = plan.items.count()
     new_ids = sorted(audience - set(existing))
     due = due_for(plan, today)
-    created = Assignment.objects.bulk_create(
-        [
-            Assignment(round=rnd, staff_id=sid, assigned_on=today, due_on=due, items_total=total)
-            for sid in new_ids
-        ],
-        ignore_conflicts=True,
-    )
-    result["assigned"] = len(created)
+    if progress:
+        progress(0, len(new_ids))
+    for start in range(0, len(new_ids), ASSIGN_CHUNK):
+        part = new_ids[start : start + ASSIGN_CHUNK]
+        with transaction.atomic():
+            created = Assignment.objects.bulk_create(
+                [
+                    Assignment(round=rnd, staff_id=sid, assigned_on=today, due_on=due, items_total=total)
+                    for sid in part
+                ],
+                ignore_conflicts=True,
+            )
+            _notify_assigned(plan=plan, rnd=rnd, staff_ids=part)
+        result["assigned"] += len(created)
+        if progress:
+            progress(start + len(part), len(new_ids))
     gone = [sid for sid, left_on in existing.items() if left_on is None and sid not in audience]
     result["left"] = Assignment.objects.filter(
         round=rnd, staff_id__in=gone, completed_on__isnull=True
@@ -169,8 +198,6 @@ def plan_sync(*, plan: TrainingPlan, today: datetime.date | None = None) -> dict
     back = [sid for sid, left_on in existing.items() if left_on is not None and sid in audience]
     Assignment.objects.filter(round=rnd, staff_id__in=back).update(left_on=None)
     result["completed"] = round_progress_refresh(rnd=rnd, today=today)
-    if new_ids:
-        _notify_assigned(plan=plan, rnd=rnd, staff_ids=new_ids)
     return result
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from celery import shared_task
 
+from training.org.jobs import job_run
+
 from . import services
 from .models import TrainingPlan
 
@@ -19,6 +21,13 @@ def plan_sync_task(self, *, plan_id: int) -> dict:
         return {}
     except Exception as exc:
         raise self.retry(exc=exc) from exc
+
+
+@shared_task(bind=True, max_retries=3, default_retry_delay=30, acks_late=True)
+def plan_assign_task(self, *, job_id: int) -> dict | None:
+    # Claimed through the job's row, so the assignments of a lost worker are finished by the next
+    # run (training/org/jobs.py); chunks already committed are not made twice.
+    return job_run(self, job_id, lambda job: services.plan_assign_run(job=job))
 
 
 @shared_task(acks_late=True)

@@ -12,15 +12,16 @@ import datetime
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import partial
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.core.files import File
 from django.db import transaction
 from django.utils import timezone, translation
 
 from training.org.audit import audit_record
+from training.org.jobs import job_claim, job_create, job_finish, job_progress
 from training.org.models import Job, OrgUnit
 from training.org.privacy import may_see_personal_data
 from training.org.selectors import scope_for_user
@@ -35,6 +36,7 @@ __all__ = [
     "export_build",
     "export_csv_stream",
     "export_needs_background",
+    "export_build_job",
     "export_run",
     "export_start",
     "province_report",
@@ -182,37 +184,41 @@ def export_start(*, user, unit: OrgUnit, table: str, fmt: str, language: str = "
     shows the download link when the file is ready."""
     _check_scope(user, unit)
     _keys(table, fmt)
-    job = Job.objects.create(
+    from .tasks import report_export_task
+
+    return job_create(
         kind=JOB_KIND,
         user=user,
+        task=report_export_task,
         params={"unit_id": unit.pk, "table": table, "format": fmt, "language": language},
         total=export_row_estimate(unit=unit, table=table),
     )
-    from .tasks import report_export_task
-
-    transaction.on_commit(partial(report_export_task.delay, job_id=job.pk))
-    return job
 
 
 def export_run(*, job_id: int) -> Job:
-    """Build a queued export into the job's file, recording progress as rows are written.
-    Idempotent: a job already done is left as it is; an interrupted one starts over. Scope and
-    masking are decided again here, from the roles the user holds now."""
-    job = Job.objects.select_related("user").get(pk=job_id)
-    if job.status == Job.Status.DONE:
-        return job
+    """Run a queued export (the task's body): a job done, or held by a living run, is left as it
+    is; one that is queued, or whose worker was lost, is built (again)."""
+    job = job_claim(job_id)
+    return export_build_job(job=job) if job else Job.objects.get(pk=job_id)
+
+
+def export_build_job(*, job: Job) -> Job:
+    """Build a claimed export into the job's file, recording progress as rows are written.
+    Idempotent: an interrupted run starts over. Scope and masking are decided again here, from
+    the roles the user holds now."""
     params = job.params
     unit = OrgUnit.objects.get(pk=params["unit_id"])
-    Job.objects.filter(pk=job.pk).update(status=Job.Status.RUNNING, done=0)
+    user = get_user_model().objects.get(pk=job.user_id)
+    estimate = job.total
 
     def progress(rows: int) -> None:
         # The total is the estimate made at the start; the whole workbook writes a few more rows.
-        Job.objects.filter(pk=job.pk).update(done=min(rows, job.total) if job.total else rows)
+        job_progress(job, done=min(rows, estimate) if estimate else rows)
 
     language = params.get("language") or settings.LANGUAGE_CODE
     with translation.override(language), tempfile.TemporaryFile() as out:
         rows, _ = export_build(
-            unit=unit, user=job.user, table=params["table"], fmt=params["format"], out=out, progress=progress
+            unit=unit, user=user, table=params["table"], fmt=params["format"], out=out, progress=progress
         )
         out.seek(0)
         day = timezone.localdate()
@@ -221,6 +227,5 @@ def export_run(*, job_id: int) -> Job:
             File(out),
             save=False,
         )
-    job.status, job.done, job.total, job.finished_at = Job.Status.DONE, rows, rows, timezone.now()
-    job.save(update_fields=["result", "status", "done", "total", "finished_at"])
+    job_finish(job, result=job.result.name, done=rows, total=rows)
     return job

@@ -4,17 +4,13 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from .services import export_run
+from training.org.jobs import job_run
+
+from .services import export_build_job
 
 
 @shared_task(bind=True, max_retries=2, default_retry_delay=10, acks_late=True)
-def report_export_task(self, *, job_id: int) -> int:
-    from training.org.models import Job
-
-    try:
-        return export_run(job_id=job_id).done
-    except Exception as exc:
-        if self.request.retries >= self.max_retries:
-            Job.objects.filter(pk=job_id).update(status=Job.Status.FAILED, error=str(exc)[:2000])
-            raise
-        raise self.retry(exc=exc) from exc
+def report_export_task(self, *, job_id: int) -> int | None:
+    # Claimed through the job's row, so a lost worker's export runs again (training/org/jobs.py).
+    job = job_run(self, job_id, lambda job: export_build_job(job=job))
+    return job.done if job else None

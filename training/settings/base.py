@@ -347,12 +347,14 @@ CELERY_BROKER_URL = env("CELERY_BROKER_URL") or REDIS_URL or "filesystem://"
 
 def filesystem_broker_options(folder: Path) -> dict:
     """kombu's filesystem transport: producers and the worker share one folder of messages."""
-    for sub in ("out", "processed"):
+    for sub in ("out", "processed", "control"):
         (folder / sub).mkdir(parents=True, exist_ok=True)
     return {
         "data_folder_in": str(folder / "out"),
         "data_folder_out": str(folder / "out"),
         "processed_folder": str(folder / "processed"),
+        # the workers' remote-control bindings (kombu's default is "control" in the working folder)
+        "control_folder": str(folder / "control"),
         "store_processed": False,
     }
 
@@ -400,6 +402,12 @@ CELERY_BEAT_SCHEDULE = {
     "videos-process-pending": {
         "task": "courses.tasks.videos_queue_pending_task",
         "schedule": crontab(minute="*/2"),
+    },
+    # every minute: queue again the background jobs (certificates, exports, roster imports, plan
+    # assignments) whose worker was lost; see training/org/jobs.py.
+    "jobs-recover": {
+        "task": "training.org.tasks.jobs_recover_task",
+        "schedule": crontab(minute="*"),
     },
     # every minute: send robot messages that are due (retries, ends of quiet hours, lost tasks).
     "robot-webhooks-send-due": {

@@ -45,3 +45,9 @@ LOGGING = {
 
 # WhiteNoise warns on every request when STATIC_ROOT is missing, as on a fresh checkout.
 (VAR_DIR / "static").mkdir(parents=True, exist_ok=True)
+
+# A Celery worker or web server that a test starts as a process of its own (tests/test_faults.py)
+# works on the test database named by DATABASE_URL, queues for real, and shares the test's media.
+if os.environ.get("STATION_TEST_SUBPROCESS"):
+    CELERY_TASK_ALWAYS_EAGER = False
+    MEDIA_ROOT = os.environ["MEDIA_ROOT"]
