@@ -344,6 +344,11 @@ POLICY = {
     # personal data: the people list (numbers masked even here) and erasing a person who left; a
     # POST without the typed name and the tick erases nothing and shows the form again
     "org_people": view(WAGTAIL_ADMINS),
+    # a background roster import's page: only the admin who started it (a certificates job, or
+    # another admin's import, does not exist here)
+    "org_roster_job": view(
+        WAGTAIL_ADMINS.but(admin=HIDDEN), args={"pk": "@job"}, why="not a roster job of this admin"
+    ),
     "org_staff_erase": view(WAGTAIL_ADMINS, post=WAGTAIL_ADMINS_WRITE, args={"staff_id": "@west_learner"}),
     **own_snippets("exams_questionbank", "@bank_mine", "@bank_other"),
     **own_snippets("exams_question", "@question_mine", "@question_other"),
