@@ -26,6 +26,8 @@ from django.db import connection, transaction
 from django.db.migrations.recorder import MigrationRecorder
 from django.utils import timezone
 
+from .audit import audit_suspended
+
 FORMAT = 1
 # Rebuilt rather than restored: content types and permissions (by flush), sessions, search index.
 EXCLUDE = [
@@ -164,13 +166,14 @@ def backup_restore(*, path: Path) -> dict:
                 # run them now, and defer them again so the rows can load in any order.
                 with connection.cursor() as cursor:
                     cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-            call_command("flush", interactive=False, verbosity=0)
-            # flush recreated the content types under new ids: forget the old ones.
-            ContentType.objects.clear_cache()
-            if postgres:
-                with connection.cursor() as cursor:
-                    cursor.execute("SET CONSTRAINTS ALL DEFERRED")
-            call_command("loaddata", str(data_path), verbosity=0)
+            with audit_suspended():
+                call_command("flush", interactive=False, verbosity=0)
+                # flush recreated the content types under new ids: forget the old ones.
+                ContentType.objects.clear_cache()
+                if postgres:
+                    with connection.cursor() as cursor:
+                        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+                call_command("loaddata", str(data_path), verbosity=0)
             counts = _counts()
             expected = manifest.get("counts", {})
             wrong = {k: (v, counts.get(k)) for k, v in expected.items() if counts.get(k) != v}
