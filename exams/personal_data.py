@@ -27,22 +27,19 @@ def collect_exams(export: PersonalDataExport) -> None:
     """Every attempt with its score, every answer with the question as it was given, marks and
     comments; the wrong-answer book and practice points. Four queries."""
     user = export.user
-    attempts = list(
-        Attempt.objects.filter(user=user)
-        .order_by("started_at", "pk")
-        .values(
-            "pk",
-            "exam__title",
-            "kind",
-            "status",
-            "started_at",
-            "submitted_at",
-            "points",
-            "possible",
-            "score",
-            "passed",
-        )
-    )
+    fields = [
+        "pk",
+        "exam__title",
+        "kind",
+        "status",
+        "started_at",
+        "submitted_at",
+        "points",
+        "possible",
+        "score",
+        "passed",
+    ]
+    attempts = list(Attempt.objects.filter(user=user).order_by("started_at", "pk").values(*fields))
     kinds, statuses = dict(Attempt.Kind.choices), dict(Attempt._meta.get_field("status").choices)
     for a in attempts:
         a["kind"] = str(kinds.get(a["kind"], a["kind"]))
@@ -53,18 +50,7 @@ def collect_exams(export: PersonalDataExport) -> None:
             _("Exam and practice attempts"),
             columns_of(
                 Attempt,
-                [
-                    "pk",
-                    "exam__title",
-                    "kind",
-                    "status",
-                    "started_at",
-                    "submitted_at",
-                    "points",
-                    "possible",
-                    "score",
-                    "passed",
-                ],
+                fields,
                 pk=_("Attempt number"),
                 exam__title=_("Exam"),
                 kind=_("Kind"),

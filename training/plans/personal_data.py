@@ -15,36 +15,24 @@ from .models import Assignment, ExtensionRequest
 def collect_plans(export: PersonalDataExport) -> None:
     """Plan assignments (rounds included) and extension requests with their decisions. Two queries."""
     staff = export.staff
-    assignments = (
-        Assignment.objects.filter(staff=staff)
-        .order_by("assigned_on", "pk")
-        .values(
-            "round__plan__title",
-            "round__number",
-            "assigned_on",
-            "due_on",
-            "items_done",
-            "items_total",
-            "completed_on",
-            "left_on",
-        )
-    )
+    fields = [
+        "round__plan__title",
+        "round__number",
+        "assigned_on",
+        "due_on",
+        "items_done",
+        "items_total",
+        "completed_on",
+        "left_on",
+    ]
+    assignments = Assignment.objects.filter(staff=staff).order_by("assigned_on", "pk").values(*fields)
     export.add(
         Section(
             "assignments",
             _("Training tasks"),
             columns_of(
                 Assignment,
-                [
-                    "round__plan__title",
-                    "round__number",
-                    "assigned_on",
-                    "due_on",
-                    "items_done",
-                    "items_total",
-                    "completed_on",
-                    "left_on",
-                ],
+                fields,
                 round__plan__title=_("Training plan"),
                 round__number=_("Round"),
                 items_done=_("Items done"),
