@@ -9,6 +9,9 @@ class CoursesConfig(AppConfig):
     def ready(self) -> None:
         from training.org.personal_data import register_collector
 
+        from .page_cache import connect_receivers
         from .personal_data import collect_learning
+
+        connect_receivers()
 
         register_collector("courses.learning", collect_learning, order=20)

@@ -21,6 +21,7 @@ from training.org.models import BusinessArea
 
 from .blocks import ChapterStreamBlock, LessonStreamBlock
 from .forms import AreaScopedPageForm
+from .page_cache import CachedViewRestrictionsMixin
 from .search import cjk_bigrams
 
 
@@ -39,7 +40,7 @@ class SearchableMixin:
         return cjk_bigrams(self.search_text())
 
 
-class HomePage(Page):
+class HomePage(CachedViewRestrictionsMixin, Page):
     """The site's home page: the learner's own modules, progress and next steps."""
 
     intro = RichTextField(_("introduction"), blank=True)
@@ -60,36 +61,51 @@ class HomePage(Page):
 
     def route(self, request, path_components):
         """Find the page a URL names in one lookup by its url_path, instead of Wagtail's walk down
-        the tree with two queries per level; routable sub-paths (``/print/``) and anything not
-        found fall back to that walk."""
+        the tree with two queries per level, and keep it until pages change
+        (courses/page_cache.py); routable sub-paths (``/print/``) and anything not found fall
+        back to that walk."""
         if path_components:
-            from django.contrib.contenttypes.models import ContentType
             from django.http import Http404
 
             from wagtail.url_routing import RouteResult
 
-            # Every level of the path in one query, so an unpublished parent still hides its pages.
-            prefixes = [
-                self.url_path + "/".join(path_components[:i]) + "/"
-                for i in range(1, len(path_components) + 1)
-            ]
-            rows = {
-                url_path: (pk, live, content_type_id)
-                for url_path, pk, live, content_type_id in Page.objects.filter(
-                    url_path__in=prefixes
-                ).values_list("url_path", "pk", "live", "content_type_id")
-            }
-            if len(rows) == len(prefixes):
-                if not all(live for _, live, _ in rows.values()):
-                    # Unlike Wagtail's walk, an unpublished module also hides its lessons.
-                    raise Http404
-                pk, _, content_type_id = rows[prefixes[-1]]
-                model = ContentType.objects.get_for_id(content_type_id).model_class()
-                return RouteResult(model.objects.get(pk=pk))
+            from .page_cache import remember
+
+            found = remember(
+                "route:" + "/".join(path_components),
+                lambda: self._route_lookup(path_components),
+                keep_none=False,  # unknown paths (a robot's guesses) are not kept
+            )
+            if found == "hidden":
+                raise Http404
+            if found is not None:
+                return RouteResult(found)
         return super().route(request, path_components)
 
+    def _route_lookup(self, path_components) -> Page | str | None:
+        """The page (as its own type) a path names, "hidden" when it or a parent is not live,
+        None to let Wagtail's walk decide. Every level of the path in one query, then the page."""
+        from django.contrib.contenttypes.models import ContentType
 
-class TextbookIndexPage(Page):
+        prefixes = [
+            self.url_path + "/".join(path_components[:i]) + "/" for i in range(1, len(path_components) + 1)
+        ]
+        rows = {
+            url_path: (pk, live, content_type_id)
+            for url_path, pk, live, content_type_id in Page.objects.filter(url_path__in=prefixes).values_list(
+                "url_path", "pk", "live", "content_type_id"
+            )
+        }
+        if len(rows) != len(prefixes):
+            return None
+        if not all(live for _, live, _ in rows.values()):
+            # Unlike Wagtail's walk, an unpublished module also hides its lessons.
+            return "hidden"
+        pk, _, content_type_id = rows[prefixes[-1]]
+        return ContentType.objects.get_for_id(content_type_id).model_class().objects.filter(pk=pk).first()
+
+
+class TextbookIndexPage(CachedViewRestrictionsMixin, Page):
     """The shelf of unified business-handling textbooks (业务经办教材)."""
 
     intro = RichTextField(_("introduction"), blank=True)
@@ -110,7 +126,7 @@ class TextbookIndexPage(Page):
         return context
 
 
-class TextbookPage(RoutablePageMixin, SearchableMixin, Page):
+class TextbookPage(CachedViewRestrictionsMixin, RoutablePageMixin, SearchableMixin, Page):
     """A unified, versioned business-handling textbook of one area (业务经办教材); its chapters are
     child pages. A new version is a copy that keeps the old one readable and links back to it."""
 
@@ -191,7 +207,7 @@ class TextbookPage(RoutablePageMixin, SearchableMixin, Page):
         )
 
 
-class TextbookChapterPage(SearchableMixin, Page):
+class TextbookChapterPage(CachedViewRestrictionsMixin, SearchableMixin, Page):
     """A chapter of a textbook (章): sections, each with text and structured business items."""
 
     intro = models.TextField(_("introduction"), blank=True)
@@ -214,7 +230,7 @@ class TextbookChapterPage(SearchableMixin, Page):
         return context
 
 
-class ModuleIndexPage(Page):
+class ModuleIndexPage(CachedViewRestrictionsMixin, Page):
     """The catalogue of tiered training modules (分级培训模块)."""
 
     intro = RichTextField(_("introduction"), blank=True)
@@ -238,7 +254,7 @@ class ModuleIndexPage(Page):
         return context
 
 
-class ModulePage(SearchableMixin, Page):
+class ModulePage(CachedViewRestrictionsMixin, SearchableMixin, Page):
     """A tiered training module (培训模块) of one area and level: an ordered list of lessons.
 
     Its children, in tree order, are its lessons: reading, video, live session and exam. The exam
@@ -302,7 +318,7 @@ class ModulePage(SearchableMixin, Page):
         return context
 
 
-class LessonMixin:
+class LessonMixin(CachedViewRestrictionsMixin):
     """What every lesson page shares: its module, the outline, the lock of the module's
     prerequisite, and "you opened this" for continue-where-you-left-off."""
 

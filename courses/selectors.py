@@ -28,6 +28,7 @@ from .models import (
     VideoProgress,
     VideoViewing,
 )
+from .page_cache import remember
 
 LESSON_KINDS = {
     "lessonpage": "reading",
@@ -189,8 +190,13 @@ def _progress_rows(*, user, page_ids: list[int]) -> dict[int, tuple]:
     }
 
 
+def module_lessons_cached(*, module: ModulePage) -> list[Page]:
+    """``module_lessons`` as a list, kept until pages change (courses/page_cache.py)."""
+    return remember(f"lessons:{module.pk}", lambda: list(module_lessons(module=module)))
+
+
 def _outline(*, module: ModulePage, user) -> tuple[list[OutlineEntry], dict[int, tuple]]:
-    lessons = list(module_lessons(module=module))
+    lessons = module_lessons_cached(module=module)
     rows = _progress_rows(user=user, page_ids=[p.pk for p in lessons])
     outline = [
         OutlineEntry(
@@ -210,7 +216,7 @@ def module_outline_for_user(*, module: ModulePage, user) -> list[OutlineEntry]:
 
 def module_is_completed_by(*, module: ModulePage, user) -> bool:
     """A module is complete (模块完成) when every one of its live lessons, the exam included, is."""
-    ids = list(module_lessons(module=module).values_list("pk", flat=True))
+    ids = [p.pk for p in module_lessons_cached(module=module)]
     return bool(ids) and len(_completed_page_ids(user=user, page_ids=ids)) == len(ids)
 
 
@@ -218,7 +224,10 @@ def module_locked_for_user(*, module: ModulePage, user) -> ModulePage | None:
     """The required lower-level module (先修模块) this person has not completed yet, if any."""
     if module.prerequisite_id is None:
         return None
-    prerequisite = ModulePage.objects.filter(pk=module.prerequisite_id).first()
+    prerequisite = remember(
+        f"module:{module.prerequisite_id}",
+        lambda: ModulePage.objects.select_related("area").filter(pk=module.prerequisite_id).first(),
+    )
     if prerequisite is None or not prerequisite.live:
         return None
     return None if module_is_completed_by(module=prerequisite, user=user) else prerequisite
@@ -232,8 +241,12 @@ def module_context_for_user(*, module: ModulePage, user) -> dict:
 
 
 def module_of(page: Page) -> ModulePage | None:
-    """The module a lesson page sits in (its parent), found by tree path in one query."""
-    return ModulePage.objects.select_related("area").filter(path=page.path[: -Page.steplen]).first()
+    """The module a lesson page sits in (its parent), found by tree path in one query and kept
+    until pages change."""
+    path = page.path[: -Page.steplen]
+    return remember(
+        f"module-at:{path}", lambda: ModulePage.objects.select_related("area").filter(path=path).first()
+    )
 
 
 def video_of(page: Page) -> LessonVideo | None:

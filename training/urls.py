@@ -8,6 +8,7 @@ from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.admin.urls import reports as wagtail_reports_urls
 from wagtail.documents.views import serve as wagtaildocs_serve
 
+from courses.page_cache import with_cached_site
 from exams.api import api as exams_api
 from training.media import serve_document, serve_media
 from training.org.admin_views import administrators_only_in_wagtail
@@ -44,6 +45,12 @@ if settings.SERVE_MEDIA:
     ]
 
 urlpatterns += [path("", include(wagtail_urls))]
+
+# Wagtail's page-serving view, with the site of the request's host read from the cache
+# (courses/page_cache.py): two queries fewer on every page.
+for _pattern in wagtail_urls.urlpatterns:
+    if _pattern.name == "wagtail_serve":
+        _pattern.callback = with_cached_site(_pattern.callback)
 
 # Wagtail's site history lists every logged change of every object whose type one holds any
 # permission on: a trainer would read the titles of other trainers' questions and banks there.

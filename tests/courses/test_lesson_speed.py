@@ -40,13 +40,45 @@ def test_a_revisit_within_ten_minutes_writes_nothing_and_later_moves_continue_le
     assert timezone.now() - row.started_at < datetime.timedelta(minutes=1)
 
 
-def test_the_page_is_routed_in_one_lookup_whatever_its_depth(client, people):
+def test_the_page_is_routed_in_one_lookup_whatever_its_depth_and_then_kept_until_pages_change(client, people):
+    mod = factories.module(lessons=2)
+    lesson, other = factories.lessons_of(mod)
+    client.force_login(people["learner"].user)
+    client.get(other.url)  # the site, the restrictions and the module's outline are now kept
+
+    def routing(sqls):
+        return [sql for sql in sqls if '"wagtailcore_page"."url_path" IN' in sql]
+
+    first = _queries(client, lesson.url)
+    assert len(routing(first)) == 1
+    again = _queries(client, lesson.url)
+    assert routing(again) == []
+    # nothing about pages is read again: the site, its root, restrictions, the page, its module
+    assert not [sql for sql in again if '"wagtailcore_' in sql.split("WHERE")[0]]
+
+    # an editor's change is seen on the next view
+    lesson.title = "新标题：失业登记办理要点"
+    lesson.save_revision().publish()
+    response = client.get(lesson.url)
+    assert "新标题：失业登记办理要点" in response.content.decode()
+
+
+def test_a_view_restriction_still_holds_while_pages_are_kept(client, people):
+    from django.contrib.auth.models import Group
+
+    from wagtail.models import PageViewRestriction
+
     mod = factories.module(lessons=1)
     lesson = factories.lessons_of(mod)[0]
     client.force_login(people["learner"].user)
-    client.get(lesson.url)
-    routing = [sql for sql in _queries(client, lesson.url) if '"wagtailcore_page"."url_path" IN' in sql]
-    assert len(routing) == 1
+    assert client.get(lesson.url).status_code == 200
+    assert client.get(lesson.url).status_code == 200  # now served from what is kept
+    restriction = PageViewRestriction.objects.create(page=mod, restriction_type=PageViewRestriction.GROUPS)
+    restriction.groups.add(Group.objects.create(name="仅限考评员"))
+    response = client.get(lesson.url)
+    assert response.status_code in (302, 403)
+    restriction.delete()
+    assert client.get(lesson.url).status_code == 200
 
 
 def test_an_unpublished_module_hides_its_lessons(client, people):
