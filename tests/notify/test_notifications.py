@@ -118,21 +118,27 @@ def _unread_count_queries(queries) -> list[str]:
 
 
 @pytest.mark.parametrize("url", ["/notifications/", "/search/?q=失业"])
-def test_unread_count_is_one_query_whatever_the_number_of_notifications(login, people, url):
+def test_unread_count_is_one_query_whatever_the_number_of_notifications_and_kept_until_one_arrives(
+    login, people, url
+):
     client = login(people["learner"])
     _notify(people["learner"], 0)
-    client.get(url)  # warm caches (settings, site)
+    client.get(url)  # warm caches (settings, site, the count)
     with CaptureQueriesContext(connection) as few:
         response = client.get(url)
     assert "1 条未读" in response.text
+    assert [sql for sql in _unread_count_queries(few.captured_queries) if "read_at" in sql] == []  # kept
     for n in range(1, 40):
         _notify(people["learner"], n)
     with CaptureQueriesContext(connection) as many:
         response = client.get(url)
-    assert "40 条未读" in response.text
-    assert len(few.captured_queries) == len(many.captured_queries)
+    assert "40 条未读" in response.text  # a new notification is counted on the next page
     unread_counts = [sql for sql in _unread_count_queries(many.captured_queries) if "read_at" in sql]
     assert len(unread_counts) == 1
+    assert len(many.captured_queries) == len(few.captured_queries) + 1
+    # reading them all shows at once
+    notifications_mark_all_read(user=people["learner"].user)
+    assert "条未读" not in client.get(url).text
 
 
 def test_anonymous_pages_do_not_count_notifications(client, db):

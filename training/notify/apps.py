@@ -14,3 +14,11 @@ class NotifyConfig(AppConfig):
 
         register_collector("notify.notifications", collect_notifications, order=60)
         register_eraser("notify.notifications", erase_notifications, order=60)
+
+        from django.db.models.signals import post_delete, post_save
+
+        from .models import Notification
+        from .selectors import forget_unread_count
+
+        post_save.connect(forget_unread_count, sender=Notification, dispatch_uid="notify.unread.saved")
+        post_delete.connect(forget_unread_count, sender=Notification, dispatch_uid="notify.unread.deleted")

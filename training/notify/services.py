@@ -33,7 +33,12 @@ from training.org.selectors import staff_for_user
 
 from . import robots, timing
 from .models import EmailDigest, Notification, RobotWebhook, WebhookDelivery
-from .selectors import notification_list_for_user, notify_settings, webhook_deliveries_due
+from .selectors import (
+    forget_unread_count_of,
+    notification_list_for_user,
+    notify_settings,
+    webhook_deliveries_due,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -163,11 +168,13 @@ def notification_mark_read(
 @transaction.atomic
 def notifications_mark_all_read(*, user, now: datetime.datetime | None = None) -> int:
     """Mark all of the person's unread notifications read (全部标为已读); returns how many."""
-    return (
+    count = (
         notification_list_for_user(user=user)
         .filter(read_at__isnull=True)
         .update(read_at=now or timezone.now())
     )
+    forget_unread_count_of(user.pk)
+    return count
 
 
 # --- robot webhooks ---------------------------------------------------------------------------
