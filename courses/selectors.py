@@ -338,22 +338,12 @@ class ModuleCard:
 def home_context_for_user(*, user) -> dict:
     """The home page's data: every live module with this person's progress, and where to go on.
 
-    Five queries whatever the number of modules, lessons or progress rows.
+    Two queries whatever the number of modules, lessons or progress rows: the catalogue (the
+    modules and their lessons) is kept until pages change (courses/page_cache.py).
     """
-    index = ModuleIndexPage.objects.live().first()
+    index, modules, lessons = remember("home-catalogue", _home_catalogue)
     if index is None:
         return {"module_cards": [], "continue_page": None}
-    modules = list(
-        ModulePage.objects.child_of(index)
-        .live()
-        .select_related("area")
-        .order_by("area__sort_order", "level", "path")
-    )
-    lessons = list(
-        Page.objects.live()
-        .filter(path__startswith=index.path, depth=index.depth + 2)
-        .values_list("pk", "path")
-    )
     step = Page.steplen
     by_module: dict[str, list[int]] = {}
     for pk, path in sorted(lessons, key=lambda row: row[1]):
@@ -379,8 +369,26 @@ def home_context_for_user(*, user) -> dict:
         if card is not None and card.done < card.total:
             ids = by_module.get(card.module.path, [])
             next_id = next(pk for pk in ids if pk not in done)
-            continue_page = Page.objects.get(pk=next_id)
+            continue_page = remember(f"page:{next_id}", lambda: Page.objects.get(pk=next_id))
     return {"module_cards": cards, "continue_page": continue_page}
+
+
+def _home_catalogue() -> tuple[ModuleIndexPage | None, list[ModulePage], list[tuple[int, str]]]:
+    index = ModuleIndexPage.objects.live().first()
+    if index is None:
+        return None, [], []
+    modules = list(
+        ModulePage.objects.child_of(index)
+        .live()
+        .select_related("area")
+        .order_by("area__sort_order", "level", "path")
+    )
+    lessons = list(
+        Page.objects.live()
+        .filter(path__startswith=index.path, depth=index.depth + 2)
+        .values_list("pk", "path")
+    )
+    return index, modules, lessons
 
 
 def searchable_pages() -> QuerySet[Page]:
