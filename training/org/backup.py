@@ -19,6 +19,7 @@ from pathlib import Path
 
 from django.apps import apps
 from django.contrib.contenttypes.models import ContentType
+from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.management import call_command
@@ -188,4 +189,6 @@ def backup_restore(*, path: Path) -> dict:
                 if saved != name:
                     raise BackupError(f"media file {name} was stored as {saved}")
     call_command("update_index", verbosity=0)
+    # Nothing kept from the replaced data: figures, pages and counts are read afresh.
+    cache.clear()
     return manifest
