@@ -52,6 +52,23 @@ def markdown(r: dict) -> str:
             f"{_f(e['p95'])} | {_f(e['p99'])} | {q} | {_f(e['writes'], 0)} | "
             f"{_f(e['cpu_us'] / 1000 if e['cpu_us'] is not None else None, 2)} | {_f(e['bytes'], 0)} |"
         )
+    measured = {
+        k: e for k, e in r["endpoints"].items() if not e.get("skipped") and e.get("cpu_server_ms") is not None
+    }
+    if measured:
+        lines += [
+            "",
+            "Where the machine's CPU goes, ms per request (bench/cpu.py; the ratio is set by all of it):",
+            "",
+            "| endpoint | Django (handling thread) | gunicorn processes | PostgreSQL | Redis | load generator |",
+            "| --- | --- | --- | --- | --- | --- |",
+        ]
+        for key, e in measured.items():
+            lines.append(
+                f"| {key} | {_f(e['cpu_us'] / 1000 if e['cpu_us'] is not None else None, 2)} | "
+                f"{_f(e['cpu_server_ms'], 2)} | {_f(e['cpu_postgres_ms'], 2)} | {_f(e['cpu_redis_ms'], 2)} | "
+                f"{_f(e['cpu_client_ms'], 2)} |"
+            )
     w = r.get("exam_window")
     if w and not w.get("skipped"):
         lines += [

@@ -20,7 +20,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from . import db
+from . import cpu, db
 from .load import closed_loop
 
 ROOT = db.ROOT
@@ -230,6 +230,7 @@ def run(args) -> int:
             for e in order:
                 if e.key == "exam_start":
                     starters_reset(fx)
+                before = cpu.snapshot(server.proc.pid)
                 cell = asyncio.run(
                     closed_loop(
                         server.base,
@@ -240,7 +241,9 @@ def run(args) -> int:
                         round_no=round_no,
                     )
                 )
-                cells.append(cell.summary())
+                summary = cell.summary()
+                summary.update(cpu.per_request(before, cpu.snapshot(server.proc.pid), summary["requests"]))
+                cells.append(summary)
                 if cell.errors:
                     result["errors"].append(
                         f"{e.key} round {round_no}: {cell.errors} errors, first: {cell.first_error}"
@@ -314,6 +317,7 @@ def summarise(active, skipped, cells) -> dict:
             ),
             "writes": pick("writes"),
             "cpu_us": pick("cpu_us"),
+            **{f"cpu_{g}_ms": pick(f"cpu_{g}_ms") for g in cpu.GROUPS},
             "bytes": pick("bytes"),
             "errors": sum(c["errors"] for c in mine),
         }
