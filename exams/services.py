@@ -4,13 +4,16 @@ book and the daily practice (考试作答、评分、阅卷、错题本、每日
 from __future__ import annotations
 
 import datetime
+import functools
 import hashlib
 import json
 import random
+import threading
+from collections import OrderedDict
 from decimal import Decimal
 from functools import partial
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -253,23 +256,113 @@ def _is_late(attempt: Attempt, now: datetime.datetime) -> bool:
     return attempt.deadline is not None and now > attempt.deadline + DEADLINE_GRACE
 
 
+# The paper of an attempt never changes once drawn, so each process keeps the entries of the
+# attempts it has seen lately (the paper's question -> version and options), keyed by the attempt,
+# its owner and its start time: the hot path of saving an answer then need not read and parse the
+# paper. The start time is checked by the database with every save, so an entry can never speak for
+# another row that got the same id (a restored archive): such a save finds no row and takes the
+# slow path, which refills the entry.
+PAPER_CACHE_SIZE = 4096
+_papers: OrderedDict[tuple[int, int], tuple[datetime.datetime, dict[int, dict]]] = OrderedDict()
+_papers_lock = threading.Lock()
+
+
+def _paper_remember(attempt: Attempt) -> None:
+    entries = {e["q"]: e for e in attempt.paper}
+    with _papers_lock:
+        _papers[(attempt.pk, attempt.user_id)] = (attempt.started_at, entries)
+        _papers.move_to_end((attempt.pk, attempt.user_id))
+        while len(_papers) > PAPER_CACHE_SIZE:
+            _papers.popitem(last=False)
+
+
+def _paper_recalled(attempt_id: int, user_id: int) -> tuple[datetime.datetime, dict[int, dict]] | None:
+    with _papers_lock:
+        found = _papers.get((attempt_id, user_id))
+        if found is not None:
+            _papers.move_to_end((attempt_id, user_id))
+        return found
+
+
+@functools.cache
+def _upsert_sql() -> tuple[str, list]:
+    """The one statement of the hot path (PostgreSQL): lock the attempt FOR SHARE if it is the
+    caller's, still open, within its deadline and the same row the cached paper came from, and
+    insert or update the answer. A hand-in locks the attempt FOR UPDATE, so it waits for a save
+    in flight (and grades its answer), and a save that comes after it sees the attempt closed."""
+    attempt_table = connection.ops.quote_name(Attempt._meta.db_table)
+    table = connection.ops.quote_name(Answer._meta.db_table)
+    fields = [f for f in Answer._meta.concrete_fields if not f.primary_key and f.name != "attempt"]
+    fields = [f for f in fields if f.name in _ANSWER_INSERTED]
+    q = connection.ops.quote_name
+    sql = (
+        f"WITH locked AS (SELECT {q('id')} FROM {attempt_table} "  # noqa: S608 (names quoted, values bound)
+        f"WHERE {q('id')} = %s AND {q('user_id')} = %s AND {q('started_at')} = %s AND {q('status')} = %s "
+        f"AND ({q('deadline')} IS NULL OR {q('deadline')} >= %s) FOR SHARE) "
+        f"INSERT INTO {table} ({q('attempt_id')}, {', '.join(q(f.column) for f in fields)}) "
+        f"SELECT locked.{q('id')}, {', '.join(f'CAST(%s AS {f.cast_db_type(connection)})' for f in fields)} "
+        f"FROM locked ON CONFLICT ({q('attempt_id')}, {q('question_id')}) DO UPDATE SET "
+        + ", ".join(f"{q(c)} = EXCLUDED.{q(c)}" for c in ("response", "version_id", "saved_at"))
+        + f" RETURNING {q('id')}"
+    )
+    return sql, fields
+
+
+# Every column an insert must fill (the others are null until the answer is graded or marked).
+_ANSWER_INSERTED = ("question", "version", "response", "saved_at", "marker_comment")
+
+
+def _answer_save_fast(*, attempt_id: int, user, question_id: int, response, now) -> Answer | None:
+    """One statement in autocommit, or None when the caller must take the slow path (no cached
+    paper, a refused answer, or no open attempt of theirs: the slow path says which)."""
+    cached = _paper_recalled(attempt_id, user.pk)
+    if cached is None:
+        return None
+    started_at, entries = cached
+    entry = entries.get(question_id)
+    if entry is None:
+        return None
+    try:
+        value = _clean_response(entry, response)
+    except ExamError:
+        return None
+    answer = Answer(attempt_id=attempt_id, question_id=question_id, version_id=entry.get("v"), response=value)
+    sql, fields = _upsert_sql()
+    params = [attempt_id, user.pk, started_at, AttemptStatus.IN_PROGRESS, now - DEADLINE_GRACE]
+    params += [f.get_db_prep_save(f.pre_save(answer, True), connection) for f in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    answer.pk = row[0]
+    return answer
+
+
 def answer_save(
     *, attempt_id: int, user, question_id: int, response, now: datetime.datetime | None = None
 ) -> Answer:
     """Save one answer as soon as it is given (自动保存); saving the same answer again is harmless,
     and the last one given counts. Once this returns, the answer is committed and never lost.
-    Answers after the deadline are refused. Two queries: the locked attempt and one upsert."""
+    Answers after the deadline are refused.
+
+    On PostgreSQL, once the process knows the attempt's paper, one statement in autocommit
+    (``_upsert_sql``); otherwise, and for every refusal, two inside a transaction: the attempt
+    locked FOR UPDATE, then the upsert."""
     now = now or timezone.now()
-    with transaction.atomic():
-        attempt = (
-            Attempt.objects.select_for_update(of=("self",))
-            .select_related("exam")
-            .get(pk=attempt_id, user=user)
+    if connection.vendor == "postgresql":
+        answer = _answer_save_fast(
+            attempt_id=attempt_id, user=user, question_id=question_id, response=response, now=now
         )
+        if answer is not None:
+            return answer
+    with transaction.atomic():
+        attempt = Attempt.objects.select_for_update().get(pk=attempt_id, user=user)
         if attempt.status != AttemptStatus.IN_PROGRESS:
             raise ExamError(ATTEMPT_CLOSED)
         if _is_late(attempt, now):
             raise ExamError(TIME_UP)
+        _paper_remember(attempt)
         entry = _entry(attempt, question_id)
         value = _clean_response(entry, response)
         answer = Answer(
