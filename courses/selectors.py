@@ -216,9 +216,25 @@ def module_is_completed_by(*, module: ModulePage, user) -> bool:
 
 def module_locked_for_user(*, module: ModulePage, user) -> ModulePage | None:
     """The required lower-level module (先修模块) this person has not completed yet, if any."""
-    if module.prerequisite_id is None:
+    return _prerequisite_unmet(prerequisite_id=module.prerequisite_id, user=user)
+
+
+def page_locked_for_user(*, page: Page, user) -> ModulePage | None:
+    """``module_locked_for_user`` for the module a lesson page sits in, without loading the module:
+    one query when the module has no prerequisite (or the page sits in no module)."""
+    prerequisite_id = (
+        ModulePage.objects.filter(path=page.path[: -Page.steplen])
+        .order_by()
+        .values_list("prerequisite_id", flat=True)
+        .first()
+    )
+    return _prerequisite_unmet(prerequisite_id=prerequisite_id, user=user)
+
+
+def _prerequisite_unmet(*, prerequisite_id: int | None, user) -> ModulePage | None:
+    if prerequisite_id is None:
         return None
-    prerequisite = ModulePage.objects.filter(pk=module.prerequisite_id).first()
+    prerequisite = ModulePage.objects.filter(pk=prerequisite_id).first()
     if prerequisite is None or not prerequisite.live:
         return None
     return None if module_is_completed_by(module=prerequisite, user=user) else prerequisite

@@ -54,8 +54,11 @@ class PaperItem:
 
 def paper_for_attempt(*, attempt: Attempt) -> list[PaperItem]:
     """The attempt's questions as given (their stored versions), in drawn order, options in the
-    attempt's order, with the saved answers. Two queries whatever the paper's length."""
-    versions = QuestionVersion.objects.in_bulk([e["v"] for e in attempt.paper])
+    attempt's order, with the saved answers. Two queries whatever the paper's length (none for a
+    sitting just started, which carries its versions and has no answers)."""
+    versions = getattr(attempt, "versions_drawn", None)
+    if versions is None:
+        versions = QuestionVersion.objects.in_bulk([e["v"] for e in attempt.paper])
     answers = {a.question_id: a for a in attempt.answers.all()}
     items = []
     for number, entry in enumerate(attempt.paper, start=1):

@@ -14,7 +14,7 @@ from decimal import Decimal
 from functools import partial
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Max
+from django.db.models import F, Max
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -54,53 +54,72 @@ class ExamError(Exception):
 # --- question versions -------------------------------------------------------------------------
 
 
-def _question_data(question: Question, choices: list[Choice]) -> dict:
+def _question_data(question: Question, choices: list[tuple], area_id: int | None) -> dict:
+    """The content of a question as a version stores it; ``choices`` are
+    (id, sort_order, text, is_correct, weight) rows."""
     return {
         "qtype": question.qtype,
         "stem": question.stem,
         "points": str(question.points),
         "options": [
-            {
-                "id": c.pk,
-                "text": c.text,
-                "correct": c.is_correct,
-                "weight": None if c.weight is None else str(c.weight),
-            }
-            for c in sorted(choices, key=lambda c: (c.sort_order or 0, c.pk))
+            {"id": pk, "text": text, "correct": correct, "weight": None if weight is None else str(weight)}
+            for pk, _order, text, correct, weight in sorted(choices, key=lambda c: (c[1] or 0, c[0]))
         ],
         "answers": list(question.answers or []),
         "partial_credit": question.partial_credit,
         "negative_marking": question.negative_marking,
         "explanation": question.explanation,
         "cites": question.cites_id,
-        "area": question.bank.area_id,
+        "area": area_id,
     }
+
+
+def _digest(data: dict) -> str:
+    return hashlib.sha256(json.dumps(data, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
 
 def question_versions_current(*, question_ids: list[int]) -> dict[int, QuestionVersion]:
     """The current version (试题版本) of each question, making a new one where the question was
-    edited since its last version. Four queries whatever the number of questions (five when
-    versions are made)."""
-    questions = Question.objects.filter(pk__in=question_ids).select_related("bank")
-    choices: dict[int, list[Choice]] = {}
-    for choice in Choice.objects.filter(question_id__in=question_ids):
-        choices.setdefault(choice.question_id, []).append(choice)
+    edited since its last version. Three queries whatever the number of questions (four when
+    versions are made).
+
+    The versions are read without their content: a version whose digest matches the question's
+    content as it is now holds exactly that content, so it is filled in from the question."""
+    questions = (
+        Question.objects.filter(pk__in=question_ids)
+        .order_by()
+        .annotate(area_id=F("bank__area_id"))
+        .only(*_QUESTION_FIELDS)
+    )
+    choices: dict[int, list[tuple]] = {}
+    for question_id, *row in (
+        Choice.objects.filter(question_id__in=question_ids)
+        .order_by()
+        .values_list("question_id", "pk", "sort_order", "text", "is_correct", "weight")
+    ):
+        choices.setdefault(question_id, []).append(row)
     latest = {}
-    for version in QuestionVersion.objects.filter(question_id__in=question_ids).order_by(
-        "question_id", "-number"
+    for version in (
+        QuestionVersion.objects.filter(question_id__in=question_ids)
+        .order_by("question_id", "-number")
+        .only("pk", "question_id", "number", "digest")
     ):
         latest.setdefault(version.question_id, version)
     current, new = {}, []
     for question in questions:
-        data = _question_data(question, choices.get(question.pk, []))
-        digest = hashlib.sha256(json.dumps(data, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+        data = _question_data(question, choices.get(question.pk, []), question.area_id)
+        digest = _digest(data)
         known = latest.get(question.pk)
         if known is not None and known.digest == digest:
+            known.data = data  # the same content as stored (same digest): no need to read it
             current[question.pk] = known
         else:
             new.append(
                 QuestionVersion(
-                    question=question, number=(known.number + 1) if known else 1, digest=digest, data=data
+                    question_id=question.pk,
+                    number=(known.number + 1) if known else 1,
+                    digest=digest,
+                    data=data,
                 )
             )
     if new:
@@ -112,6 +131,20 @@ def question_versions_current(*, question_ids: list[int]) -> dict[int, QuestionV
             if (version.question_id, version.number) in wanted:
                 current[version.question_id] = version
     return current
+
+
+# What a version is made of (besides the options and the bank's area).
+_QUESTION_FIELDS = (
+    "pk",
+    "qtype",
+    "stem",
+    "points",
+    "answers",
+    "partial_credit",
+    "negative_marking",
+    "explanation",
+    "cites",
+)
 
 
 def version_to_grading(data: dict) -> grading.QuestionData:
@@ -136,8 +169,12 @@ def version_to_grading(data: dict) -> grading.QuestionData:
 # --- drawing a paper ---------------------------------------------------------------------------
 
 
-def _paper_for_questions(question_ids: list[int], *, rng: random.Random, shuffle_options: bool) -> list[dict]:
+def _paper_for_questions(
+    question_ids: list[int], *, rng: random.Random, shuffle_options: bool, versions_out: dict | None = None
+) -> list[dict]:
     versions = question_versions_current(question_ids=question_ids)
+    if versions_out is not None:
+        versions_out.update({v.pk: v for v in versions.values()})
     paper = []
     for qid in question_ids:
         version = versions.get(qid)
@@ -157,13 +194,22 @@ def _draw_question_ids(*, exam: ExamPage, rng: random.Random) -> list[int]:
     elif exam.quotas.exists():
         ids = []
         for quota in exam.quotas.order_by("sort_order"):
-            pool = Question.objects.filter(bank_id=quota.bank_id).exclude(pk__in=ids)
+            # One bank: its questions in the bank's order, without the join the default ordering makes.
+            pool = (
+                Question.objects.filter(bank_id=quota.bank_id)
+                .exclude(pk__in=ids)
+                .order_by("sort_order", "pk")
+            )
             if quota.difficulty:
                 pool = pool.filter(difficulty=quota.difficulty)
             candidates = list(pool.values_list("pk", flat=True))
             ids.extend(rng.sample(candidates, min(quota.count, len(candidates))))
     else:
-        candidates = list(Question.objects.filter(bank_id=exam.bank_id).values_list("pk", flat=True))
+        candidates = list(
+            Question.objects.filter(bank_id=exam.bank_id)
+            .order_by("sort_order", "pk")
+            .values_list("pk", flat=True)
+        )
         ids = rng.sample(candidates, min(exam.question_count, len(candidates)))
     if exam.shuffle_questions:
         rng.shuffle(ids)
@@ -197,8 +243,12 @@ def attempt_start(
         if last and now < last + datetime.timedelta(minutes=exam.minutes_between_attempts):
             raise ExamError(TOO_SOON)
     rng = random.Random(seed)
+    versions: dict[int, QuestionVersion] = {}
     paper = _paper_for_questions(
-        _draw_question_ids(exam=exam, rng=rng), rng=rng, shuffle_options=exam.shuffle_options
+        _draw_question_ids(exam=exam, rng=rng),
+        rng=rng,
+        shuffle_options=exam.shuffle_options,
+        versions_out=versions,
     )
     if not paper:
         raise ExamError(NO_QUESTIONS)
@@ -207,12 +257,18 @@ def attempt_start(
         deadline = exam.closes_at
     try:
         with transaction.atomic():
-            return Attempt.objects.create(user=user, exam=exam, paper=paper, deadline=deadline)
+            attempt = Attempt.objects.create(user=user, exam=exam, paper=paper, deadline=deadline)
     except IntegrityError:
         # Another request opened it between our check and our insert.
         return Attempt.objects.get(
             user=user, exam=exam, kind=Attempt.Kind.EXAM, status=AttemptStatus.IN_PROGRESS
         )
+    # A new sitting: no answers yet, and the versions of its paper are at hand; showing the paper
+    # (``paper_for_attempt``) need not read them again.
+    attempt.versions_drawn = versions
+    attempt._prefetched_objects_cache = {"answers": Answer.objects.none()}
+    _paper_remember(attempt)  # its first answer can take the one-statement path
+    return attempt
 
 
 # --- answering ---------------------------------------------------------------------------------
