@@ -9,16 +9,14 @@ from __future__ import annotations
 import datetime
 from decimal import Decimal
 
-from django.shortcuts import get_object_or_404
-
 from ninja import NinjaAPI, Schema, Status
 from ninja.security import django_auth
 
 from courses.selectors import page_locked_for_user
 
 from .choices import AttemptStatus
-from .models import Attempt, ExamPage
-from .selectors import answers_revealed, paper_for_attempt
+from .models import Attempt
+from .selectors import answers_revealed, exam_for_start, paper_for_attempt
 from .services import ExamError, answer_save, attempt_start, attempt_submit
 
 api = NinjaAPI(
@@ -149,26 +147,12 @@ def _result_out(attempt: Attempt) -> ResultOut:
     )
 
 
-# What starting a sitting reads of the exam page (its rules and where it sits in the tree).
-START_FIELDS = (
-    "path",
-    "live",
-    "bank",
-    "question_count",
-    "time_limit_minutes",
-    "opens_at",
-    "closes_at",
-    "max_attempts",
-    "minutes_between_attempts",
-    "shuffle_questions",
-    "shuffle_options",
-)
-
-
 @api.post("/attempts", response={200: AttemptOut, 404: ErrorOut, 409: ErrorOut, **COMMON}, tags=["exams"])
 def start_attempt(request, payload: StartIn):
     """Start a sitting of an exam, or resume the open one."""
-    exam = get_object_or_404(ExamPage.objects.live().only(*START_FIELDS), pk=payload.exam_id)
+    exam = exam_for_start(exam_id=payload.exam_id)
+    if exam is None:
+        return Status(404, {"detail": "Not Found"})
     if page_locked_for_user(page=exam, user=request.user):
         return Status(409, {"detail": "locked"})
     try:

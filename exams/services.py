@@ -188,10 +188,14 @@ def _paper_for_questions(
 
 
 def _draw_question_ids(*, exam: ExamPage, rng: random.Random) -> list[int]:
-    fixed = list(exam.fixed_questions.order_by("sort_order").values_list("question_id", flat=True))
+    # The exam may come with has_fixed / has_quotas already known (``exam_for_start``).
+    has_fixed = getattr(exam, "has_fixed", True)
+    fixed = has_fixed and list(
+        exam.fixed_questions.order_by("sort_order").values_list("question_id", flat=True)
+    )
     if fixed:
         ids = fixed
-    elif exam.quotas.exists():
+    elif exam.has_quotas if hasattr(exam, "has_quotas") else exam.quotas.exists():
         ids = []
         for quota in exam.quotas.order_by("sort_order"):
             # One bank: its questions in the bank's order, without the join the default ordering makes.
