@@ -222,11 +222,22 @@ def module_is_completed_by(*, module: ModulePage, user) -> bool:
 
 def module_locked_for_user(*, module: ModulePage, user) -> ModulePage | None:
     """The required lower-level module (先修模块) this person has not completed yet, if any."""
-    if module.prerequisite_id is None:
+    return _prerequisite_unmet(prerequisite_id=module.prerequisite_id, user=user)
+
+
+def page_locked_for_user(*, page: Page, user) -> ModulePage | None:
+    """``module_locked_for_user`` for the module a lesson page sits in (kept, see ``module_of``):
+    no query when the module has no prerequisite (or the page sits in no module)."""
+    module = module_of(page)
+    return _prerequisite_unmet(prerequisite_id=module.prerequisite_id if module else None, user=user)
+
+
+def _prerequisite_unmet(*, prerequisite_id: int | None, user) -> ModulePage | None:
+    if prerequisite_id is None:
         return None
     prerequisite = remember(
-        f"module:{module.prerequisite_id}",
-        lambda: ModulePage.objects.select_related("area").filter(pk=module.prerequisite_id).first(),
+        f"module:{prerequisite_id}",
+        lambda: ModulePage.objects.select_related("area").filter(pk=prerequisite_id).first(),
     )
     if prerequisite is None or not prerequisite.live:
         return None

@@ -9,16 +9,14 @@ from __future__ import annotations
 import datetime
 from decimal import Decimal
 
-from django.shortcuts import get_object_or_404
-
 from ninja import NinjaAPI, Schema, Status
 from ninja.security import django_auth
 
-from courses.selectors import module_locked_for_user, module_of
+from courses.selectors import page_locked_for_user
 
 from .choices import AttemptStatus
-from .models import Attempt, ExamPage
-from .selectors import answers_revealed, paper_for_attempt
+from .models import Attempt
+from .selectors import answers_revealed, exam_for_start, paper_for_attempt
 from .services import ExamError, answer_save, attempt_start, attempt_submit
 
 api = NinjaAPI(
@@ -101,25 +99,27 @@ class ValidationErrorOut(Schema):
 COMMON = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 422: ValidationErrorOut}
 
 
-def _attempt_out(attempt: Attempt) -> AttemptOut:
-    return AttemptOut(
-        id=attempt.pk,
-        exam_id=attempt.exam_id,
-        status=attempt.status,
-        deadline=attempt.deadline,
-        questions=[
-            QuestionOut(
-                id=item.question_id,
-                number=item.number,
-                type=item.qtype,
-                stem=item.stem,
-                points=item.points,
-                options=[OptionOut(id=o.id, text=o.text) for o in item.options],
-                response=item.response,
-            )
+def _attempt_out(attempt: Attempt) -> dict:
+    # Plain data: django-ninja validates the answer against AttemptOut once; building the schema
+    # objects here would validate every question twice more.
+    return {
+        "id": attempt.pk,
+        "exam_id": attempt.exam_id,
+        "status": attempt.status,
+        "deadline": attempt.deadline,
+        "questions": [
+            {
+                "id": item.question_id,
+                "number": item.number,
+                "type": item.qtype,
+                "stem": item.stem,
+                "points": item.points,
+                "options": [{"id": o.id, "text": o.text} for o in item.options],
+                "response": item.response,
+            }
             for item in paper_for_attempt(attempt=attempt)
         ],
-    )
+    }
 
 
 def _result_out(attempt: Attempt) -> ResultOut:
@@ -150,9 +150,10 @@ def _result_out(attempt: Attempt) -> ResultOut:
 @api.post("/attempts", response={200: AttemptOut, 404: ErrorOut, 409: ErrorOut, **COMMON}, tags=["exams"])
 def start_attempt(request, payload: StartIn):
     """Start a sitting of an exam, or resume the open one."""
-    exam = get_object_or_404(ExamPage.objects.live(), pk=payload.exam_id)
-    module = module_of(exam)
-    if module is not None and module_locked_for_user(module=module, user=request.user):
+    exam = exam_for_start(exam_id=payload.exam_id)
+    if exam is None:
+        return Status(404, {"detail": "Not Found"})
+    if page_locked_for_user(page=exam, user=request.user):
         return Status(409, {"detail": "locked"})
     try:
         attempt = attempt_start(user=request.user, exam=exam)

@@ -7,7 +7,7 @@ import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 from django.utils import timezone
 
 from .choices import AttemptStatus, ExamMode, GradingMethod, Reveal
@@ -54,8 +54,11 @@ class PaperItem:
 
 def paper_for_attempt(*, attempt: Attempt) -> list[PaperItem]:
     """The attempt's questions as given (their stored versions), in drawn order, options in the
-    attempt's order, with the saved answers. Two queries whatever the paper's length."""
-    versions = QuestionVersion.objects.in_bulk([e["v"] for e in attempt.paper])
+    attempt's order, with the saved answers. Two queries whatever the paper's length (none for a
+    sitting just started, which carries its versions and has no answers)."""
+    versions = getattr(attempt, "versions_drawn", None)
+    if versions is None:
+        versions = QuestionVersion.objects.in_bulk([e["v"] for e in attempt.paper])
     answers = {a.question_id: a for a in attempt.answers.all()}
     items = []
     for number, entry in enumerate(attempt.paper, start=1):
@@ -101,6 +104,39 @@ def answers_revealed(*, attempt: Attempt, now: datetime.datetime | None = None) 
 def attempts_for_user(*, user, exam: ExamPage) -> QuerySet[Attempt]:
     """A person's own sittings of one exam, newest first (learners see only their own)."""
     return Attempt.objects.filter(user=user, exam=exam).order_by("-started_at")
+
+
+# What starting a sitting reads of the exam page (its rules and where it sits in the tree).
+START_FIELDS = (
+    "path",
+    "live",
+    "bank",
+    "question_count",
+    "time_limit_minutes",
+    "opens_at",
+    "closes_at",
+    "max_attempts",
+    "minutes_between_attempts",
+    "shuffle_questions",
+    "shuffle_options",
+)
+
+
+def exam_for_start(*, exam_id: int) -> ExamPage | None:
+    """A live exam with what a start needs, and whether it has a fixed paper or quotas, in one
+    query (the draw then need not ask)."""
+    from .models import ExamFixedQuestion, ExamQuota
+
+    return (
+        ExamPage.objects.live()
+        .only(*START_FIELDS)
+        .annotate(
+            has_fixed=Exists(ExamFixedQuestion.objects.filter(page=OuterRef("pk"))),
+            has_quotas=Exists(ExamQuota.objects.filter(page=OuterRef("pk"))),
+        )
+        .filter(pk=exam_id)
+        .first()
+    )
 
 
 def open_attempt_for_user(*, user, exam: ExamPage) -> Attempt | None:

@@ -4,14 +4,17 @@ book and the daily practice (考试作答、评分、阅卷、错题本、每日
 from __future__ import annotations
 
 import datetime
+import functools
 import hashlib
 import json
 import random
+import threading
+from collections import OrderedDict
 from decimal import Decimal
 from functools import partial
 
-from django.db import IntegrityError, transaction
-from django.db.models import Max
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F, Max
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -51,53 +54,72 @@ class ExamError(Exception):
 # --- question versions -------------------------------------------------------------------------
 
 
-def _question_data(question: Question, choices: list[Choice]) -> dict:
+def _question_data(question: Question, choices: list[tuple], area_id: int | None) -> dict:
+    """The content of a question as a version stores it; ``choices`` are
+    (id, sort_order, text, is_correct, weight) rows."""
     return {
         "qtype": question.qtype,
         "stem": question.stem,
         "points": str(question.points),
         "options": [
-            {
-                "id": c.pk,
-                "text": c.text,
-                "correct": c.is_correct,
-                "weight": None if c.weight is None else str(c.weight),
-            }
-            for c in sorted(choices, key=lambda c: (c.sort_order or 0, c.pk))
+            {"id": pk, "text": text, "correct": correct, "weight": None if weight is None else str(weight)}
+            for pk, _order, text, correct, weight in sorted(choices, key=lambda c: (c[1] or 0, c[0]))
         ],
         "answers": list(question.answers or []),
         "partial_credit": question.partial_credit,
         "negative_marking": question.negative_marking,
         "explanation": question.explanation,
         "cites": question.cites_id,
-        "area": question.bank.area_id,
+        "area": area_id,
     }
+
+
+def _digest(data: dict) -> str:
+    return hashlib.sha256(json.dumps(data, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
 
 def question_versions_current(*, question_ids: list[int]) -> dict[int, QuestionVersion]:
     """The current version (试题版本) of each question, making a new one where the question was
-    edited since its last version. Four queries whatever the number of questions (five when
-    versions are made)."""
-    questions = Question.objects.filter(pk__in=question_ids).select_related("bank")
-    choices: dict[int, list[Choice]] = {}
-    for choice in Choice.objects.filter(question_id__in=question_ids):
-        choices.setdefault(choice.question_id, []).append(choice)
+    edited since its last version. Three queries whatever the number of questions (four when
+    versions are made).
+
+    The versions are read without their content: a version whose digest matches the question's
+    content as it is now holds exactly that content, so it is filled in from the question."""
+    questions = (
+        Question.objects.filter(pk__in=question_ids)
+        .order_by()
+        .annotate(area_id=F("bank__area_id"))
+        .only(*_QUESTION_FIELDS)
+    )
+    choices: dict[int, list[tuple]] = {}
+    for question_id, *row in (
+        Choice.objects.filter(question_id__in=question_ids)
+        .order_by()
+        .values_list("question_id", "pk", "sort_order", "text", "is_correct", "weight")
+    ):
+        choices.setdefault(question_id, []).append(row)
     latest = {}
-    for version in QuestionVersion.objects.filter(question_id__in=question_ids).order_by(
-        "question_id", "-number"
+    for version in (
+        QuestionVersion.objects.filter(question_id__in=question_ids)
+        .order_by("question_id", "-number")
+        .only("pk", "question_id", "number", "digest")
     ):
         latest.setdefault(version.question_id, version)
     current, new = {}, []
     for question in questions:
-        data = _question_data(question, choices.get(question.pk, []))
-        digest = hashlib.sha256(json.dumps(data, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+        data = _question_data(question, choices.get(question.pk, []), question.area_id)
+        digest = _digest(data)
         known = latest.get(question.pk)
         if known is not None and known.digest == digest:
+            known.data = data  # the same content as stored (same digest): no need to read it
             current[question.pk] = known
         else:
             new.append(
                 QuestionVersion(
-                    question=question, number=(known.number + 1) if known else 1, digest=digest, data=data
+                    question_id=question.pk,
+                    number=(known.number + 1) if known else 1,
+                    digest=digest,
+                    data=data,
                 )
             )
     if new:
@@ -109,6 +131,20 @@ def question_versions_current(*, question_ids: list[int]) -> dict[int, QuestionV
             if (version.question_id, version.number) in wanted:
                 current[version.question_id] = version
     return current
+
+
+# What a version is made of (besides the options and the bank's area).
+_QUESTION_FIELDS = (
+    "pk",
+    "qtype",
+    "stem",
+    "points",
+    "answers",
+    "partial_credit",
+    "negative_marking",
+    "explanation",
+    "cites",
+)
 
 
 def version_to_grading(data: dict) -> grading.QuestionData:
@@ -133,8 +169,12 @@ def version_to_grading(data: dict) -> grading.QuestionData:
 # --- drawing a paper ---------------------------------------------------------------------------
 
 
-def _paper_for_questions(question_ids: list[int], *, rng: random.Random, shuffle_options: bool) -> list[dict]:
+def _paper_for_questions(
+    question_ids: list[int], *, rng: random.Random, shuffle_options: bool, versions_out: dict | None = None
+) -> list[dict]:
     versions = question_versions_current(question_ids=question_ids)
+    if versions_out is not None:
+        versions_out.update({v.pk: v for v in versions.values()})
     paper = []
     for qid in question_ids:
         version = versions.get(qid)
@@ -148,19 +188,32 @@ def _paper_for_questions(question_ids: list[int], *, rng: random.Random, shuffle
 
 
 def _draw_question_ids(*, exam: ExamPage, rng: random.Random) -> list[int]:
-    fixed = list(exam.fixed_questions.order_by("sort_order").values_list("question_id", flat=True))
+    # The exam may come with has_fixed / has_quotas already known (``exam_for_start``).
+    has_fixed = getattr(exam, "has_fixed", True)
+    fixed = has_fixed and list(
+        exam.fixed_questions.order_by("sort_order").values_list("question_id", flat=True)
+    )
     if fixed:
         ids = fixed
-    elif exam.quotas.exists():
+    elif exam.has_quotas if hasattr(exam, "has_quotas") else exam.quotas.exists():
         ids = []
         for quota in exam.quotas.order_by("sort_order"):
-            pool = Question.objects.filter(bank_id=quota.bank_id).exclude(pk__in=ids)
+            # One bank: its questions in the bank's order, without the join the default ordering makes.
+            pool = (
+                Question.objects.filter(bank_id=quota.bank_id)
+                .exclude(pk__in=ids)
+                .order_by("sort_order", "pk")
+            )
             if quota.difficulty:
                 pool = pool.filter(difficulty=quota.difficulty)
             candidates = list(pool.values_list("pk", flat=True))
             ids.extend(rng.sample(candidates, min(quota.count, len(candidates))))
     else:
-        candidates = list(Question.objects.filter(bank_id=exam.bank_id).values_list("pk", flat=True))
+        candidates = list(
+            Question.objects.filter(bank_id=exam.bank_id)
+            .order_by("sort_order", "pk")
+            .values_list("pk", flat=True)
+        )
         ids = rng.sample(candidates, min(exam.question_count, len(candidates)))
     if exam.shuffle_questions:
         rng.shuffle(ids)
@@ -194,8 +247,12 @@ def attempt_start(
         if last and now < last + datetime.timedelta(minutes=exam.minutes_between_attempts):
             raise ExamError(TOO_SOON)
     rng = random.Random(seed)
+    versions: dict[int, QuestionVersion] = {}
     paper = _paper_for_questions(
-        _draw_question_ids(exam=exam, rng=rng), rng=rng, shuffle_options=exam.shuffle_options
+        _draw_question_ids(exam=exam, rng=rng),
+        rng=rng,
+        shuffle_options=exam.shuffle_options,
+        versions_out=versions,
     )
     if not paper:
         raise ExamError(NO_QUESTIONS)
@@ -204,12 +261,18 @@ def attempt_start(
         deadline = exam.closes_at
     try:
         with transaction.atomic():
-            return Attempt.objects.create(user=user, exam=exam, paper=paper, deadline=deadline)
+            attempt = Attempt.objects.create(user=user, exam=exam, paper=paper, deadline=deadline)
     except IntegrityError:
         # Another request opened it between our check and our insert.
         return Attempt.objects.get(
             user=user, exam=exam, kind=Attempt.Kind.EXAM, status=AttemptStatus.IN_PROGRESS
         )
+    # A new sitting: no answers yet, and the versions of its paper are at hand; showing the paper
+    # (``paper_for_attempt``) need not read them again.
+    attempt.versions_drawn = versions
+    attempt._prefetched_objects_cache = {"answers": Answer.objects.none()}
+    _paper_remember(attempt)  # its first answer can take the one-statement path
+    return attempt
 
 
 # --- answering ---------------------------------------------------------------------------------
@@ -253,23 +316,113 @@ def _is_late(attempt: Attempt, now: datetime.datetime) -> bool:
     return attempt.deadline is not None and now > attempt.deadline + DEADLINE_GRACE
 
 
+# The paper of an attempt never changes once drawn, so each process keeps the entries of the
+# attempts it has seen lately (the paper's question -> version and options), keyed by the attempt,
+# its owner and its start time: the hot path of saving an answer then need not read and parse the
+# paper. The start time is checked by the database with every save, so an entry can never speak for
+# another row that got the same id (a restored archive): such a save finds no row and takes the
+# slow path, which refills the entry.
+PAPER_CACHE_SIZE = 4096
+_papers: OrderedDict[tuple[int, int], tuple[datetime.datetime, dict[int, dict]]] = OrderedDict()
+_papers_lock = threading.Lock()
+
+
+def _paper_remember(attempt: Attempt) -> None:
+    entries = {e["q"]: e for e in attempt.paper}
+    with _papers_lock:
+        _papers[(attempt.pk, attempt.user_id)] = (attempt.started_at, entries)
+        _papers.move_to_end((attempt.pk, attempt.user_id))
+        while len(_papers) > PAPER_CACHE_SIZE:
+            _papers.popitem(last=False)
+
+
+def _paper_recalled(attempt_id: int, user_id: int) -> tuple[datetime.datetime, dict[int, dict]] | None:
+    with _papers_lock:
+        found = _papers.get((attempt_id, user_id))
+        if found is not None:
+            _papers.move_to_end((attempt_id, user_id))
+        return found
+
+
+@functools.cache
+def _upsert_sql() -> tuple[str, list]:
+    """The one statement of the hot path (PostgreSQL): lock the attempt FOR SHARE if it is the
+    caller's, still open, within its deadline and the same row the cached paper came from, and
+    insert or update the answer. A hand-in locks the attempt FOR UPDATE, so it waits for a save
+    in flight (and grades its answer), and a save that comes after it sees the attempt closed."""
+    attempt_table = connection.ops.quote_name(Attempt._meta.db_table)
+    table = connection.ops.quote_name(Answer._meta.db_table)
+    fields = [f for f in Answer._meta.concrete_fields if not f.primary_key and f.name != "attempt"]
+    fields = [f for f in fields if f.name in _ANSWER_INSERTED]
+    q = connection.ops.quote_name
+    sql = (
+        f"WITH locked AS (SELECT {q('id')} FROM {attempt_table} "  # noqa: S608 (names quoted, values bound)
+        f"WHERE {q('id')} = %s AND {q('user_id')} = %s AND {q('started_at')} = %s AND {q('status')} = %s "
+        f"AND ({q('deadline')} IS NULL OR {q('deadline')} >= %s) FOR SHARE) "
+        f"INSERT INTO {table} ({q('attempt_id')}, {', '.join(q(f.column) for f in fields)}) "
+        f"SELECT locked.{q('id')}, {', '.join(f'CAST(%s AS {f.cast_db_type(connection)})' for f in fields)} "
+        f"FROM locked ON CONFLICT ({q('attempt_id')}, {q('question_id')}) DO UPDATE SET "
+        + ", ".join(f"{q(c)} = EXCLUDED.{q(c)}" for c in ("response", "version_id", "saved_at"))
+        + f" RETURNING {q('id')}"
+    )
+    return sql, fields
+
+
+# Every column an insert must fill (the others are null until the answer is graded or marked).
+_ANSWER_INSERTED = ("question", "version", "response", "saved_at", "marker_comment")
+
+
+def _answer_save_fast(*, attempt_id: int, user, question_id: int, response, now) -> Answer | None:
+    """One statement in autocommit, or None when the caller must take the slow path (no cached
+    paper, a refused answer, or no open attempt of theirs: the slow path says which)."""
+    cached = _paper_recalled(attempt_id, user.pk)
+    if cached is None:
+        return None
+    started_at, entries = cached
+    entry = entries.get(question_id)
+    if entry is None:
+        return None
+    try:
+        value = _clean_response(entry, response)
+    except ExamError:
+        return None
+    answer = Answer(attempt_id=attempt_id, question_id=question_id, version_id=entry.get("v"), response=value)
+    sql, fields = _upsert_sql()
+    params = [attempt_id, user.pk, started_at, AttemptStatus.IN_PROGRESS, now - DEADLINE_GRACE]
+    params += [f.get_db_prep_save(f.pre_save(answer, True), connection) for f in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    answer.pk = row[0]
+    return answer
+
+
 def answer_save(
     *, attempt_id: int, user, question_id: int, response, now: datetime.datetime | None = None
 ) -> Answer:
     """Save one answer as soon as it is given (自动保存); saving the same answer again is harmless,
     and the last one given counts. Once this returns, the answer is committed and never lost.
-    Answers after the deadline are refused. Two queries: the locked attempt and one upsert."""
+    Answers after the deadline are refused.
+
+    On PostgreSQL, once the process knows the attempt's paper, one statement in autocommit
+    (``_upsert_sql``); otherwise, and for every refusal, two inside a transaction: the attempt
+    locked FOR UPDATE, then the upsert."""
     now = now or timezone.now()
-    with transaction.atomic():
-        attempt = (
-            Attempt.objects.select_for_update(of=("self",))
-            .select_related("exam")
-            .get(pk=attempt_id, user=user)
+    if connection.vendor == "postgresql":
+        answer = _answer_save_fast(
+            attempt_id=attempt_id, user=user, question_id=question_id, response=response, now=now
         )
+        if answer is not None:
+            return answer
+    with transaction.atomic():
+        attempt = Attempt.objects.select_for_update().get(pk=attempt_id, user=user)
         if attempt.status != AttemptStatus.IN_PROGRESS:
             raise ExamError(ATTEMPT_CLOSED)
         if _is_late(attempt, now):
             raise ExamError(TIME_UP)
+        _paper_remember(attempt)
         entry = _entry(attempt, question_id)
         value = _clean_response(entry, response)
         answer = Answer(

@@ -159,3 +159,33 @@ def test_concurrent_saves_to_one_attempt_keep_every_answer(people):
     assert not errors
     saved = dict(Answer.objects.filter(attempt=attempt).values_list("question_id", "response"))
     assert saved == {e["q"]: e["c"][-1] for e in attempt.paper}
+
+
+def _real_queries(ctx):
+    return [
+        q for q in ctx.captured_queries if not q["sql"].upper().startswith(("SAVEPOINT", "RELEASE", "BEGIN"))
+    ]
+
+
+def test_starting_an_exam_takes_the_same_few_queries_whatever_the_exam_size(client, people):
+    """A first start reads the exam, its module's lock, the open attempt, the draw, the current
+    versions, then writes the attempt; the paper it answers with is not read back."""
+    client.force_login(people["learner"].user)
+    small = factories.exam_of(factories.module(questions=3, question_count=3))
+    large = factories.exam_of(factories.module(questions=60, question_count=40))
+    counts = {}
+    for name, exam in (("small", small), ("large", large)):
+        with CaptureQueriesContext(connection) as ctx:
+            response = client.post(
+                "/api/v1/attempts", json.dumps({"exam_id": exam.pk}), content_type="application/json"
+            )
+        assert response.status_code == 200
+        counts[name] = len(_real_queries(ctx))
+    assert len(response.json()["questions"]) == 40
+    assert counts["small"] == counts["large"], counts
+    assert counts["large"] <= 12, [q["sql"][:90] for q in _real_queries(ctx)]
+    # Resuming answers the same paper.
+    again = client.post(
+        "/api/v1/attempts", json.dumps({"exam_id": large.pk}), content_type="application/json"
+    )
+    assert again.json() == response.json()

@@ -346,3 +346,37 @@ def test_learner_pages_show_only_own_records(client, people, exam):
     assert "李四" not in drills  # people's names only for managers
     client.force_login(people["manager"].user)
     assert client.get("/exams/drills/").status_code == 200
+
+
+def test_quotas_and_fixed_paper_hold_through_the_api(client, people):
+    """The API reads whether an exam has quotas or a fixed paper with the exam itself."""
+    import json
+
+    client.force_login(people["learner"].user)
+    area = factories.areas()["sscard"]
+    bank = factories.bank(area=area, questions=0)
+    easy = [factories.typed_question(bank, "single", stem=f"易{i}", difficulty=1) for i in range(6)]
+    hard = [factories.typed_question(bank, "single", stem=f"难{i}", difficulty=3) for i in range(4)]
+    exam = factories.exam_of(factories.module(area_code="sscard"))
+    ExamQuota.objects.create(page=exam, bank=bank, difficulty=3, count=2, sort_order=0)
+
+    def start(page):
+        body = client.post(
+            "/api/v1/attempts", json.dumps({"exam_id": page.pk}), content_type="application/json"
+        )
+        assert body.status_code == 200
+        return [q["id"] for q in body.json()["questions"]]
+
+    assert set(start(exam)) <= {q.pk for q in hard} and len(start(exam)) == 2
+    fixed_exam = factories.exam_of(factories.module(area_code="sscard"))
+    fixed_exam.shuffle_questions = False
+    fixed_exam.save()
+    for order, q in enumerate([hard[1], easy[3]]):
+        ExamFixedQuestion.objects.create(page=fixed_exam, question=q, sort_order=order)
+    assert start(fixed_exam) == [hard[1].pk, easy[3].pk]
+    assert (
+        client.post(
+            "/api/v1/attempts", json.dumps({"exam_id": 987654}), content_type="application/json"
+        ).status_code
+        == 404
+    )

@@ -119,3 +119,137 @@ def test_passing_completes_the_exam_lesson_failing_does_not(setup):
     attempt = attempt_start(user=user, exam=exam)
     attempt_submit(attempt_id=attempt.pk, user=user, answers=factories.correct_answers(attempt))
     assert LessonProgress.objects.filter(user=user, page=exam, completed_at__isnull=False).exists()
+
+
+# --- the hot path of saving an answer (one statement on PostgreSQL once the paper is known) ----
+
+
+def _option_not_in(attempt, entry):
+    return next(c for e in attempt.paper for c in e["c"] if c not in entry["c"])
+
+
+def test_answer_save_takes_one_statement_once_the_paper_is_known(setup):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    user, exam, _ = setup
+    attempt = attempt_start(user=user, exam=exam)
+    entry = attempt.paper[0]
+    answer_save(attempt_id=attempt.pk, user=user, question_id=entry["q"], response=entry["c"][0])
+    # PostgreSQL: the attempt checked and locked FOR SHARE and the answer upserted, in one
+    # statement, no transaction; SQLite (one writer at a time anyway): the locked attempt, then
+    # the upsert, in a transaction.
+    expected = 1 if connection.vendor == "postgresql" else 2
+    for i in range(3):
+        with CaptureQueriesContext(connection) as ctx:
+            answer_save(attempt_id=attempt.pk, user=user, question_id=entry["q"], response=entry["c"][i])
+        statements = [q["sql"] for q in ctx.captured_queries]
+        real = [q for q in statements if not q.upper().startswith(("SAVEPOINT", "RELEASE", "BEGIN"))]
+        assert len(real) == expected, statements
+        if connection.vendor == "postgresql":
+            assert real == statements  # no savepoint: it runs in autocommit
+    assert Answer.objects.get(attempt=attempt).response == entry["c"][2]
+
+
+def test_answer_save_known_paper_still_refuses_late_closed_foreign_and_wrong_answers(setup, people):
+    import datetime
+
+    from django.utils import timezone
+
+    user, exam, _ = setup
+    exam.time_limit_minutes = 10
+    exam.save()
+    start = timezone.now()
+    attempt = attempt_start(user=user, exam=exam, now=start)
+    first, second = attempt.paper[0], attempt.paper[1]
+    answer_save(attempt_id=attempt.pk, user=user, question_id=first["q"], response=first["c"][0], now=start)
+    with pytest.raises(ExamError):  # an option of another question
+        answer_save(
+            attempt_id=attempt.pk, user=user, question_id=first["q"], response=_option_not_in(attempt, first)
+        )
+    with pytest.raises(ExamError):
+        answer_save(attempt_id=attempt.pk, user=user, question_id=999999, response=None)
+    with pytest.raises(Attempt.DoesNotExist):
+        answer_save(
+            attempt_id=attempt.pk,
+            user=people["west_learner"].user,
+            question_id=first["q"],
+            response=first["c"][1],
+        )
+    in_grace = start + datetime.timedelta(minutes=10, seconds=2)
+    answer_save(
+        attempt_id=attempt.pk, user=user, question_id=second["q"], response=second["c"][0], now=in_grace
+    )
+    late = start + datetime.timedelta(minutes=10, seconds=4)
+    with pytest.raises(ExamError) as refused:
+        answer_save(
+            attempt_id=attempt.pk, user=user, question_id=first["q"], response=first["c"][1], now=late
+        )
+    assert "Time is up" in str(refused.value) or "时间" in str(refused.value)
+    attempt_submit(attempt_id=attempt.pk, user=user, now=in_grace)
+    with pytest.raises(ExamError):
+        answer_save(
+            attempt_id=attempt.pk, user=user, question_id=first["q"], response=first["c"][1], now=in_grace
+        )
+    saved = dict(Answer.objects.filter(attempt=attempt).values_list("question_id", "response"))
+    assert saved == {first["q"]: first["c"][0], second["q"]: second["c"][0]}
+
+
+def test_answer_save_does_not_trust_a_remembered_paper_for_a_new_row_with_the_same_id(setup):
+    user, exam, _ = setup
+    attempt = attempt_start(user=user, exam=exam, seed=1)
+    entry = attempt.paper[0]
+    answer_save(attempt_id=attempt.pk, user=user, question_id=entry["q"], response=entry["c"][0])
+    pk = attempt.pk
+    attempt.delete()  # e.g. an archive restored over it: same id, another paper
+    other = {"q": entry["q"], "v": entry["v"], "c": entry["c"][:1]}
+    Attempt.objects.create(pk=pk, user=user, exam=exam, paper=[other])
+    with pytest.raises(ExamError):
+        answer_save(attempt_id=pk, user=user, question_id=entry["q"], response=entry["c"][1])
+    assert not Answer.objects.filter(attempt_id=pk).exists()
+    answer_save(attempt_id=pk, user=user, question_id=entry["q"], response=entry["c"][0])
+    assert Answer.objects.get(attempt_id=pk).response == entry["c"][0]
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_answer_save_waits_for_a_hand_in_in_flight_and_then_refuses(people):
+    """A save racing a hand-in: the hand-in holds the attempt FOR UPDATE; the save (FOR SHARE)
+    waits for its commit and then finds the attempt closed: nothing stored after the hand-in."""
+    import threading
+    import time
+
+    from django.db import connections
+
+    exam = factories.exam_of(factories.module(questions=6, question_count=5))
+    user = people["learner"].user
+    attempt = attempt_start(user=user, exam=exam)
+    entry = attempt.paper[0]
+    answer_save(attempt_id=attempt.pk, user=user, question_id=entry["q"], response=entry["c"][0])
+    locked, outcome = threading.Event(), {}
+
+    def hand_in():
+        try:
+            with transaction.atomic():
+                attempt_submit(attempt_id=attempt.pk, user=user)
+                locked.set()
+                time.sleep(0.6)
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=hand_in)
+    thread.start()
+    assert locked.wait(10)
+    started = time.monotonic()
+    try:
+        answer_save(attempt_id=attempt.pk, user=user, question_id=entry["q"], response=entry["c"][1])
+        outcome["saved"] = True
+    except ExamError:
+        outcome["refused"] = True
+    waited = time.monotonic() - started
+    thread.join()
+    assert outcome == {"refused": True}
+    assert Answer.objects.get(attempt=attempt).response == entry["c"][0]
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        assert waited > 0.3  # it waited for the hand-in's lock, it did not slip in before
