@@ -124,7 +124,13 @@ START_FIELDS = (
 
 def exam_for_start(*, exam_id: int) -> ExamPage | None:
     """A live exam with what a start needs, and whether it has a fixed paper or quotas, in one
-    query (the draw then need not ask)."""
+    query (the draw then need not ask); kept until pages change (courses/page_cache.py)."""
+    from courses.page_cache import remember
+
+    return remember(f"exam-start:{exam_id}", lambda: _exam_for_start(exam_id))
+
+
+def _exam_for_start(exam_id: int) -> ExamPage | None:
     from .models import ExamFixedQuestion, ExamQuota
 
     return (

@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from courses.services import lesson_complete
+from training.kept import Kept
 
 from . import grading
 from .choices import AttemptStatus, ExamMode
@@ -78,7 +79,28 @@ def _digest(data: dict) -> str:
     return hashlib.sha256(json.dumps(data, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
 
+# Question content (questions, their options, banks) as exam starts read it: kept until any of it
+# changes (the receivers in apps.py), see training/kept.py.
+QUESTIONS = Kept("exams:questions")
+
+
 def question_versions_current(*, question_ids: list[int]) -> dict[int, QuestionVersion]:
+    """The current version (试题版本) of each question; kept until question content changes, so a
+    start whose questions were all drawn before reads none (``_question_versions_current``)."""
+    kept = QUESTIONS.remember_many(
+        [f"version:{qid}" for qid in question_ids],
+        lambda names: {
+            f"version:{qid}": version
+            for qid, version in _question_versions_current(
+                question_ids=[int(n.removeprefix("version:")) for n in names]
+            ).items()
+        },
+        keep_none=False,
+    )
+    return {qid: kept[f"version:{qid}"] for qid in question_ids if kept.get(f"version:{qid}") is not None}
+
+
+def _question_versions_current(*, question_ids: list[int]) -> dict[int, QuestionVersion]:
     """The current version (试题版本) of each question, making a new one where the question was
     edited since its last version. Three queries whatever the number of questions (four when
     versions are made).
@@ -199,20 +221,23 @@ def _draw_question_ids(*, exam: ExamPage, rng: random.Random) -> list[int]:
         ids = []
         for quota in exam.quotas.order_by("sort_order"):
             # One bank: its questions in the bank's order, without the join the default ordering makes.
-            pool = (
-                Question.objects.filter(bank_id=quota.bank_id)
-                .exclude(pk__in=ids)
-                .order_by("sort_order", "pk")
-            )
+            pool = Question.objects.filter(bank_id=quota.bank_id).order_by("sort_order", "pk")
             if quota.difficulty:
                 pool = pool.filter(difficulty=quota.difficulty)
-            candidates = list(pool.values_list("pk", flat=True))
+            candidates = QUESTIONS.remember(
+                f"bank:{quota.bank_id}:{quota.difficulty or ''}",
+                lambda pool=pool: list(pool.values_list("pk", flat=True)),
+            )
+            candidates = [pk for pk in candidates if pk not in ids]
             ids.extend(rng.sample(candidates, min(quota.count, len(candidates))))
     else:
-        candidates = list(
-            Question.objects.filter(bank_id=exam.bank_id)
-            .order_by("sort_order", "pk")
-            .values_list("pk", flat=True)
+        candidates = QUESTIONS.remember(
+            f"bank:{exam.bank_id}:",
+            lambda: list(
+                Question.objects.filter(bank_id=exam.bank_id)
+                .order_by("sort_order", "pk")
+                .values_list("pk", flat=True)
+            ),
         )
         ids = rng.sample(candidates, min(exam.question_count, len(candidates)))
     if exam.shuffle_questions:

@@ -380,3 +380,33 @@ def test_quotas_and_fixed_paper_hold_through_the_api(client, people):
         ).status_code
         == 404
     )
+
+
+def test_starts_use_kept_question_versions_until_a_question_or_option_is_edited(people):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    learner, other = people["learner"].user, people["west_learner"].user
+    third = factories.staff(org_unit=people["learner"].org_unit, name="王五").user
+    exam = factories.exam_of(factories.module(questions=5, question_count=5))
+    first = attempt_start(user=learner, exam=exam, seed=1)
+    with CaptureQueriesContext(connection) as ctx:
+        second = attempt_start(user=other, exam=exam, seed=2)
+    # the same versions, and no question, option or version read for them
+    assert {e["q"]: e["v"] for e in second.paper} == {e["q"]: e["v"] for e in first.paper}
+    assert not [
+        q for q in ctx.captured_queries if "exams_choice" in q["sql"] or "exams_questionversion" in q["sql"]
+    ]
+
+    # an editor changes one option's text: the next start gets a new version with the new text
+    qid = first.paper[0]["q"]
+    choice = Question.objects.get(pk=qid).choices.order_by("sort_order").first()
+    choice.text = "修改后的选项：到社保经办窗口现场挂失"
+    choice.save()
+    fresh = attempt_start(user=third, exam=exam, seed=3)
+    entry = next(e for e in fresh.paper if e["q"] == qid)
+    assert entry["v"] != first.paper[0]["v"]
+    from exams.models import QuestionVersion
+
+    texts = [o["text"] for o in QuestionVersion.objects.get(pk=entry["v"]).data["options"]]
+    assert "修改后的选项：到社保经办窗口现场挂失" in texts
