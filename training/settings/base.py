@@ -183,7 +183,7 @@ else:
 # How long what page serving looks up for everyone (site, routes, outlines: courses/page_cache.py)
 # is kept. A change empties it at once where the cache is shared (Redis); with the per-process
 # memory cache the other web processes see it within this many seconds.
-PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=300 if REDIS_URL else 30)
+PAGE_CACHE_SECONDS = int(env.str("PAGE_CACHE_SECONDS", default="") or (300 if REDIS_URL else 30))
 
 # --- auth -----------------------------------------------------------------------------------
 # django-axes first: it refuses a locked-out account or address before any password is checked.
