@@ -22,7 +22,12 @@ class _Counter:
 
     def __call__(self, execute, sql, params, many, context):
         self.queries += 1
-        if sql.lstrip()[:6].upper().startswith(WRITE_VERBS):
+        head = sql.lstrip()[:6].upper()
+        # A write is INSERT/UPDATE/DELETE, or a WITH … whose statement writes (the answer save's
+        # locking upsert is one such statement).
+        if head.startswith(WRITE_VERBS) or (
+            head.startswith("WITH") and any(f" {verb} " in sql.upper() for verb in WRITE_VERBS)
+        ):
             self.writes += 1
         return execute(sql, params, many, context)
 
