@@ -78,8 +78,9 @@ def _median(values):
     return statistics.median(values) if values else None
 
 
-def new_session(limit: int) -> aiohttp.ClientSession:
-    # Cookies are sent by hand per simulated person; answers are read as sent (gzip included).
+def new_session(limit: int, trace: aiohttp.TraceConfig | None = None) -> aiohttp.ClientSession:
+    """A pool of at most ``limit`` connections (0: no limit) shared by every simulated person, as
+    behind a proxy. Cookies are sent by hand per person; answers are read as sent (gzip included)."""
     return aiohttp.ClientSession(
         # Idle connections are dropped before gunicorn's 2 s keep-alive ends, so a request never
         # races the server closing its connection (ECONNRESET).
@@ -89,6 +90,7 @@ def new_session(limit: int) -> aiohttp.ClientSession:
         cookie_jar=aiohttp.DummyCookieJar(),
         auto_decompress=False,
         timeout=aiohttp.ClientTimeout(total=60),
+        trace_configs=[trace] if trace else None,
     )
 
 
@@ -122,13 +124,17 @@ async def send(session: aiohttp.ClientSession, base: str, req: Request) -> Resul
         )
 
 
-def body_json(result: Result):
-    """The JSON of an answer, unzipped when the server gzipped it (GZipMiddleware, as a browser
+def body_bytes(result: Result) -> bytes:
+    """The body of an answer, unzipped when the server gzipped it (GZipMiddleware, as a browser
     asks for)."""
     body = result.body
     if body[:2] == b"\x1f\x8b":
         body = gzip.decompress(body)
-    return json.loads(body)
+    return body
+
+
+def body_json(result: Result):
+    return json.loads(body_bytes(result))
 
 
 def record(cell: Cell, req: Request, result: Result) -> None:
