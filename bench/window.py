@@ -10,6 +10,7 @@ must be recorded.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import random
 import re
@@ -38,10 +39,12 @@ def exam_window(base: str, fx, args) -> dict:
     acked: dict[tuple[int, int], object] = {}  # (attempt, question) -> last acknowledged response
     submitted: set[int] = set()
     start_times: list[float] = []  # seconds after the opening at which each start was answered
-    users = fx.window
+    users = list(fx.window)
     exam = _schedule(fx.exam_id, args)
     pool = {"new": 0, "reused": 0, "queued": 0, "queue_ms": []}
     lag_ms: list[float] = []
+    timeline: list[tuple[str, float, float]] = []  # (request name, seconds after the opening, ms)
+    opened = [0.0]
 
     async def person(i: int, who, session, opens: float):
         """What one person's browser does, with the exam page's own entry rule."""
@@ -52,7 +55,7 @@ def exam_window(base: str, fx, args) -> dict:
         req = Request("GET", fx.exam_url, h)
         res = await send(session, base, req)
         loaded = time.perf_counter()
-        record(cells["page"], req, res)
+        note("page", req, res)
         if res.status != 200:
             return
         # static/js/exam_entry.js: after the click, wait until data-entry-in seconds after the
@@ -63,7 +66,7 @@ def exam_window(base: str, fx, args) -> dict:
         await _sleep_until(max(click, loaded + entry_in))
         req = Request("POST", f"{API}/attempts", hj, json.dumps({"exam_id": fx.exam_id}).encode())
         res = await send(session, base, req)
-        record(cells["start"], req, res)
+        note("start", req, res)
         if res.status != 200:
             return
         start_times.append(time.perf_counter() - opens)
@@ -91,9 +94,13 @@ def exam_window(base: str, fx, args) -> dict:
                 await save(session, hj, attempt_id, q["id"], prng.choice(options), "answer")
         req = Request("POST", f"{API}/attempts/{attempt_id}/submit", h)
         res = await send(session, base, req)
-        record(cells["submit"], req, res)
+        note("submit", req, res)
         if res.status == 200:
             submitted.add(attempt_id)
+
+    def note(name, req, res):
+        record(cells[name], req, res)
+        timeline.append((name, time.perf_counter() - opened[0], res.ms))
 
     async def save(session, headers, attempt_id, question_id, response, name):
         req = Request(
@@ -103,7 +110,7 @@ def exam_window(base: str, fx, args) -> dict:
             json.dumps({"response": response}).encode(),
         )
         res = await send(session, base, req)
-        record(cells[name], req, res)
+        note(name, req, res)
         if res.status == 200 and body_json(res).get("saved"):
             acked[(attempt_id, question_id)] = response
 
@@ -118,7 +125,19 @@ def exam_window(base: str, fx, args) -> dict:
             )
             headers = {"Cookie": f"csrftoken={csrf}", "Content-Type": "application/x-www-form-urlencoded"}
             req = Request("POST", "/accounts/login/", headers, body.encode(), ok=(302,))
-            record(cells["login"], req, await send(session, base, req))
+            res = await send(session, base, req)
+            record(cells["login"], req, res)
+            # From now on this person uses the session the login made (a login can rehash the
+            # password, which ends the person's other sessions, the fixture's included).
+            sid, token = (
+                res.cookies.get(settings.SESSION_COOKIE_NAME),
+                res.cookies.get(settings.CSRF_COOKIE_NAME),
+            )
+            for i, who in enumerate(users):
+                if who.username == username and sid:
+                    csrf = token or csrf
+                    cookie = f"{settings.SESSION_COOKIE_NAME}={sid}; {settings.CSRF_COOKIE_NAME}={csrf}"
+                    users[i] = dataclasses.replace(who, cookie=cookie, csrf=csrf)
 
     async def lag_monitor():
         """How late the load generator's own event loop wakes up: its latencies are only as good
@@ -133,6 +152,7 @@ def exam_window(base: str, fx, args) -> dict:
             await logins(session)
             monitor = asyncio.create_task(lag_monitor())
             opens = time.perf_counter() + (exam["opens_at"] - _wall())
+            opened[0] = opens
             tasks = [asyncio.create_task(person(i, who, session, opens)) for i, who in enumerate(users)]
             done, pending = await asyncio.wait(tasks, timeout=args.arrival + 5 + args.window_limit)
             for task in pending:
@@ -185,6 +205,7 @@ def exam_window(base: str, fx, args) -> dict:
         "submitted": len(submitted),
         "submitted_not_recorded": wrong_status,
         "requests": summary,
+        "phases": _phases(timeline, exam["entry_spread_seconds"] + 4 * args.start_spread + 10),
         "generator": {
             "cpu_seconds": round(generator_cpu, 1),
             "cpu_share_of_one_core": round(generator_cpu / (seconds + args.arrival), 3),
@@ -201,6 +222,27 @@ def exam_window(base: str, fx, args) -> dict:
         else "missed",
         "errors": errors,
     }
+
+
+def _phases(timeline, spike_end: float) -> dict:
+    """p50/p95/p99 and count per request name in three phases: before the opening (people arrive),
+    the entry (opening to the end of the spread and the jitter, plus 10 s), and after it."""
+    out: dict = {}
+    for phase, low, high in (
+        ("arrival", float("-inf"), 0.0),
+        ("entry", 0.0, spike_end),
+        ("after", spike_end, float("inf")),
+    ):
+        for name in ("page", "start", "answer", "autosave", "submit"):
+            lat = sorted(ms for n, t, ms in timeline if n == name and low <= t < high)
+            if lat:
+                out.setdefault(phase, {})[name] = {
+                    "n": len(lat),
+                    "p50": percentile(lat, 50),
+                    "p95": percentile(lat, 95),
+                    "p99": percentile(lat, 99),
+                }
+    return out
 
 
 def _wall() -> float:
