@@ -254,7 +254,7 @@ def run(args) -> int:
         if args.window:
             from .window import exam_window
 
-            result["exam_window"] = exam_window(server.base, fx, args)
+            result["exam_window"] = exam_window(server.base, fx, args, server_pid=server.proc.pid)
     finally:
         server.stop()
     result["cells"] = cells

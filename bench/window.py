@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import json
+import os
 import random
 import re
 import secrets
@@ -28,7 +29,7 @@ API = "/api/v1"
 ENTRY_IN = re.compile(rb'data-entry-in="([0-9.]+)"')
 
 
-def exam_window(base: str, fx, args) -> dict:
+def exam_window(base: str, fx, args, server_pid: int | None = None) -> dict:
     if not fx.window:
         return {"skipped": "no staff left for the window at this size"}
     rng = random.Random(args.seed + 7)
@@ -163,9 +164,10 @@ def exam_window(base: str, fx, args) -> dict:
                     raise task.exception()
             return time.perf_counter() - opens, len(pending)
 
-    cpu0 = time.process_time()
+    cpu0, machine0, ours0 = time.process_time(), _machine_busy(), _our_cpu(server_pid)
     seconds, unfinished = asyncio.run(main())
     generator_cpu = time.process_time() - cpu0
+    machine_cpu, server_cpu = _machine_busy() - machine0, _our_cpu(server_pid) - ours0
     lost, wrong_status = _verify(acked, submitted)
     summary = {name: cell.summary() for name, cell in cells.items()}
     for name in summary:
@@ -217,6 +219,17 @@ def exam_window(base: str, fx, args) -> dict:
             "waited_for_a_connection": pool["queued"],
             "connection_wait_p95_ms": percentile(sorted(pool["queue_ms"]), 95),
         },
+        # The box is shared: CPU seconds over the window of the whole machine, of the product
+        # (gunicorn workers and this run's PostgreSQL backends) and of the generator; the rest
+        # was other work on the machine, which slows the product down alike.
+        "cpu_seconds": {
+            "machine": round(machine_cpu, 1),
+            "product": round(server_cpu, 1),
+            "generator": round(generator_cpu, 1),
+            "other": round(machine_cpu - server_cpu - generator_cpu, 1),
+            "wall": round(seconds + args.arrival, 1),
+            "loadavg_after": _loadavg(),
+        },
         "verdict": "met"
         if (answer_p95 is not None and answer_p95 < 100 and not lost and not errors and not unfinished)
         else "missed",
@@ -243,6 +256,43 @@ def _phases(timeline, spike_end: float) -> dict:
                     "p99": percentile(lat, 99),
                 }
     return out
+
+
+def _machine_busy() -> float:
+    """CPU seconds the whole machine has been busy since boot (Linux; 0 elsewhere)."""
+    try:
+        fields = [int(x) for x in open("/proc/stat").readline().split()[1:]]  # noqa: SIM115
+    except OSError:
+        return 0.0
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)
+    return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+
+
+def _our_cpu(server_pid: int | None) -> float:
+    """CPU seconds of the gunicorn master's children and of this run's PostgreSQL backends."""
+    from .db import RUN_DB
+
+    total, tick = 0, os.sysconf("SC_CLK_TCK")
+    for entry in os.listdir("/proc") if os.path.isdir("/proc") else []:
+        if not entry.isdigit():
+            continue
+        try:
+            stat = open(f"/proc/{entry}/stat").read()  # noqa: SIM115
+            cmdline = open(f"/proc/{entry}/cmdline", "rb").read()  # noqa: SIM115
+        except OSError:
+            continue
+        rest = stat.rsplit(")", 1)[1].split()
+        ppid, utime, stime = int(rest[1]), int(rest[11]), int(rest[12])
+        if (server_pid and ppid == server_pid) or (RUN_DB.encode() in cmdline and b"postgres" in cmdline):
+            total += utime + stime
+    return total / tick
+
+
+def _loadavg() -> str:
+    try:
+        return " ".join(open("/proc/loadavg").read().split()[:3])
+    except OSError:
+        return ""
 
 
 def _wall() -> float:
