@@ -32,6 +32,7 @@ class Cell:
     seconds: float = 0.0
     count: int = 0
     errors: int = 0
+    retried: int = 0
     statuses: dict[int, int] = field(default_factory=dict)
     latencies_ms: list[float] = field(default_factory=list)
     queries: list[int] = field(default_factory=list)
@@ -53,6 +54,7 @@ class Cell:
             "rps": round(self.rps, 1),
             "requests": self.count,
             "errors": self.errors,
+            "retried": self.retried,
             "statuses": {str(k): v for k, v in sorted(self.statuses.items())},
             "p50": percentile(lat, 50),
             "p90": percentile(lat, 90),
@@ -78,8 +80,9 @@ def _median(values):
     return statistics.median(values) if values else None
 
 
-def new_session(limit: int) -> aiohttp.ClientSession:
-    # Cookies are sent by hand per simulated person; answers are read as sent (gzip included).
+def new_session(limit: int, trace: aiohttp.TraceConfig | None = None) -> aiohttp.ClientSession:
+    """A pool of at most ``limit`` connections (0: no limit) shared by every simulated person, as
+    behind a proxy. Cookies are sent by hand per person; answers are read as sent (gzip included)."""
     return aiohttp.ClientSession(
         # Idle connections are dropped before gunicorn's 2 s keep-alive ends, so a request never
         # races the server closing its connection (ECONNRESET).
@@ -89,6 +92,7 @@ def new_session(limit: int) -> aiohttp.ClientSession:
         cookie_jar=aiohttp.DummyCookieJar(),
         auto_decompress=False,
         timeout=aiohttp.ClientTimeout(total=60),
+        trace_configs=[reuse_trace(), *([trace] if trace else [])],
     )
 
 
@@ -99,36 +103,79 @@ class Result:
     ms: float
     counters: tuple[int, int, int] | None
     error: str = ""
+    cookies: dict[str, str] = field(default_factory=dict)  # what Set-Cookie set
+    retried: bool = False  # sent again on a new connection: the reused one was closed under it
 
 
 async def send(session: aiohttp.ClientSession, base: str, req: Request) -> Result:
-    """One request, timed; the server's counters when it sent them."""
+    """One request, timed; the server's counters when it sent them.
+
+    As a browser does, a request that fails on a reused keep-alive connection before any answer
+    (the server closed that idle connection just as it was reused) is sent once more on a new
+    connection; the time of both tries counts, and the result says it was retried."""
     started = time.perf_counter()
-    try:
-        async with session.request(
-            req.method, base + req.path, headers=req.headers, data=req.body, allow_redirects=False
-        ) as response:
-            body = await response.read()
-            h = response.headers
-            counters = (
-                (int(h["X-Bench-Queries"]), int(h["X-Bench-Writes"]), int(h["X-Bench-CPU-us"]))
-                if "X-Bench-Queries" in h
-                else None
+    for attempt in (1, 2):
+        reuse = {"reused": False}
+        try:
+            async with session.request(
+                req.method,
+                base + req.path,
+                headers=req.headers,
+                data=req.body,
+                allow_redirects=False,
+                trace_request_ctx=reuse,
+            ) as response:
+                body = await response.read()
+                h = response.headers
+                counters = (
+                    (int(h["X-Bench-Queries"]), int(h["X-Bench-Writes"]), int(h["X-Bench-CPU-us"]))
+                    if "X-Bench-Queries" in h
+                    else None
+                )
+                return Result(
+                    response.status,
+                    body,
+                    (time.perf_counter() - started) * 1000,
+                    counters,
+                    cookies={k: m.value for k, m in response.cookies.items()},
+                    retried=attempt == 2,
+                )
+        except (aiohttp.ClientOSError, aiohttp.ServerDisconnectedError) as error:
+            if attempt == 1 and reuse["reused"]:
+                continue
+            return Result(
+                None, b"", (time.perf_counter() - started) * 1000, None, f"{type(error).__name__}: {error}"
             )
-            return Result(response.status, body, (time.perf_counter() - started) * 1000, counters)
-    except (TimeoutError, aiohttp.ClientError) as error:
-        return Result(
-            None, b"", (time.perf_counter() - started) * 1000, None, f"{type(error).__name__}: {error}"
-        )
+        except (TimeoutError, aiohttp.ClientError) as error:
+            return Result(
+                None, b"", (time.perf_counter() - started) * 1000, None, f"{type(error).__name__}: {error}"
+            )
+    raise AssertionError("unreachable")
 
 
-def body_json(result: Result):
-    """The JSON of an answer, unzipped when the server gzipped it (GZipMiddleware, as a browser
+def reuse_trace() -> aiohttp.TraceConfig:
+    """Marks a request whose connection came from the pool (see ``send``)."""
+    trace = aiohttp.TraceConfig()
+
+    async def reused(session, ctx, params):
+        if isinstance(ctx.trace_request_ctx, dict):
+            ctx.trace_request_ctx["reused"] = True
+
+    trace.on_connection_reuseconn.append(reused)
+    return trace
+
+
+def body_bytes(result: Result) -> bytes:
+    """The body of an answer, unzipped when the server gzipped it (GZipMiddleware, as a browser
     asks for)."""
     body = result.body
     if body[:2] == b"\x1f\x8b":
         body = gzip.decompress(body)
-    return json.loads(body)
+    return body
+
+
+def body_json(result: Result):
+    return json.loads(body_bytes(result))
 
 
 def record(cell: Cell, req: Request, result: Result) -> None:
@@ -137,6 +184,7 @@ def record(cell: Cell, req: Request, result: Result) -> None:
         cell.first_error = cell.first_error or result.error
         return
     cell.count += 1
+    cell.retried += result.retried
     cell.latencies_ms.append(result.ms)
     cell.statuses[result.status] = cell.statuses.get(result.status, 0) + 1
     if result.status not in req.ok:

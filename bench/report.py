@@ -73,12 +73,26 @@ def markdown(r: dict) -> str:
     if w and not w.get("skipped"):
         lines += [
             "",
-            f"**Exam window**: {w['users']:,} staff, synchronised start (s.d. {w['start_spread']} s), "
+            f"**Exam window**: {w['users']:,} staff open the exam page during the {w.get('arrival', 0):g} s before it opens, "
+            f"click start at the opening (jitter s.d. {w['start_spread']} s) and enter at their own moment within "
+            f"{w.get('entry_spread', 0)} s (staggered entry); "
             f"{w['questions_each']} questions each, think {w['think'][0]:g}–{w['think'][1]:g} s, autosave every {w['autosave']:g} s; "
-            f"{w['seconds']} s; all started after {w['all_started_after']} s; {w['acknowledged_answers']:,} answers acknowledged, "
+            f"{w['seconds']} s after the opening; {w['started']:,} started, the last {w['all_started_after']} s after the opening "
+            f"(peak {w.get('starts_peak_per_s')} starts/s); {w['acknowledged_answers']:,} answers acknowledged, "
             f"**{w['lost_answers']} lost**; {w['submitted']:,} handed in ({w['submitted_not_recorded']} not recorded); "
             f"unfinished {w['unfinished']}; verdict (p95 < 100 ms for answers and pages, none lost): **{w['verdict']}**",
             "",
+            *(
+                [
+                    "Load generator: {cpu_seconds} s CPU ({cpu_share_of_one_core:.0%} of a core), event-loop lag "
+                    "p99 {loop_lag_p99_ms} ms (max {loop_lag_max_ms}); {connections_opened} connections opened, "
+                    "{connections_reused} reused; {waited_for_a_connection} requests waited for a free connection "
+                    "(p95 {connection_wait_p95_ms} ms, part of their latency).".format(**w["generator"]),
+                    "",
+                ]
+                if w.get("generator")
+                else []
+            ),
             "| request | count | req/s | p50 ms | p95 ms | p99 ms | max queries | CPU ms | errors |",
             "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
         ]

@@ -257,7 +257,7 @@ def run(args) -> int:
         if args.window:
             from .window import exam_window
 
-            result["exam_window"] = exam_window(server.base, fx, args)
+            result["exam_window"] = exam_window(server.base, fx, args, server_pid=server.proc.pid)
     finally:
         server.stop()
     result["cells"] = cells
@@ -352,6 +352,19 @@ def main(argv=None) -> int:
         "--autosave", type=float, default=60.0, help="seconds between autosaves while thinking"
     )
     parser.add_argument("--start-spread", type=float, default=2.0, help="s.d. of the start jitter, seconds")
+    parser.add_argument(
+        "--arrival",
+        type=float,
+        default=120.0,
+        help="people open the exam page during this many s before it opens",
+    )
+    parser.add_argument(
+        "--entry-spread",
+        type=int,
+        default=None,
+        help="the exam's staggered entry, seconds (default: the exam's own setting)",
+    )
+    parser.add_argument("--window-conns", type=int, default=128, help="connections the window's people share")
     parser.add_argument("--window-limit", type=float, default=600.0, help="hard cap on the window, seconds")
     parser.add_argument("--no-batch", dest="batch", action="store_false")
     parser.add_argument(
@@ -367,7 +380,7 @@ def main(argv=None) -> int:
     if args.smoke:
         args.size, args.rounds, args.duration, args.warmup, args.conns = "xs", 1, 0.5, 0.3, 4
         args.window_users, args.window_questions, args.think, args.autosave = 20, 2, [0.05, 0.2], 0.1
-        args.start_spread, args.window_limit = 0.1, 30
+        args.start_spread, args.window_limit, args.arrival, args.entry_spread = 0.1, 30, 1.0, 1
     try:
         return run(args)
     finally:

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from courses.selectors import lesson_context_for_user
+from courses.selectors import module_locked_for_user, module_of
 from training.org.decorators import trainer_required
 
 from .choices import AttemptStatus, ExamMode, Layout, Reveal
@@ -90,7 +90,11 @@ def exam_page_serve(request, page: ExamPage):
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
     context = page.get_context(request)
-    context.update(lesson_context_for_user(lesson=page, user=request.user))
+    # The exam's templates show the module and whether it is locked; the lesson outline with its
+    # progress (two queries more) is not on them.
+    module = module_of(page)
+    locked_by = module_locked_for_user(module=module, user=request.user)
+    context.update(module=module, locked=locked_by is not None, locked_by=locked_by)
     if context["locked"]:
         # The module's prerequisite comes first; nothing here can be started or handed in.
         return TemplateResponse(request, page.get_template(request), context)
@@ -126,8 +130,10 @@ def exam_page_serve(request, page: ExamPage):
     if attempt is not None:
         context.update(_paper_context(attempt, request))
         return TemplateResponse(request, "exams/exam_page_paper.html", context)
-    context["past_attempts"] = attempts_for_user(user=request.user, exam=page)[:10]
+    context["past_attempts"] = attempts_for_user(user=request.user, exam=page).defer("paper")[:10]
     context["counted"] = counted_attempt(user=request.user, exam=page)
+    # Staggered entry: the page's script waits this long after the click before it starts.
+    context["entry_wait"] = page.entry_wait_seconds(request.user.pk)
     return TemplateResponse(request, page.get_template(request), context)
 
 

@@ -64,3 +64,29 @@ def test_learner_passes_exam_and_manager_sees_certificate(
     assert row.count() == 1
     assert "初级" in row.inner_text()
     page.screenshot(path=str(factories.screenshot_path("matrix-phone.png")))
+
+
+def test_staggered_entry_waits_for_the_persons_moment_then_starts(live_server, people, browser_page):
+    """The start button of a scheduled exam waits until this person's moment of entry, showing
+    正在进入考场, then starts: never before the opening, and the time limit from the entry."""
+    import datetime
+
+    from django.utils import timezone
+
+    page, base = browser_page, live_server.url
+    mod = factories.module(lessons=1, questions=5, question_count=5)
+    exam = factories.exam_of(mod)
+    learner = people["learner"].user
+    exam.opens_at = timezone.now() + datetime.timedelta(seconds=2)
+    exam.entry_spread_seconds, exam.time_limit_minutes = 3, 30
+    exam.save()
+    log_in(page, base, learner.username)
+    page.goto(f"{base}{exam.url}")
+    page.click("text=开始考试")  # before the opening: no "not open yet" error, a wait instead
+    assert page.is_visible("#entry-state >> text=正在进入考场")
+    page.wait_for_selector("#paper", timeout=15_000)
+    attempt = exam.attempts.get()
+    entry = exam.opens_at + datetime.timedelta(seconds=exam.entry_offset_seconds(learner.pk))
+    assert attempt.started_at >= entry - datetime.timedelta(milliseconds=50)
+    # the deadline is taken a moment before the row's started_at is stamped
+    assert abs(attempt.deadline - attempt.started_at - datetime.timedelta(minutes=30)).total_seconds() < 1
