@@ -16,6 +16,7 @@ from modelcluster.fields import ParentalKey
 from modelcluster.models import ClusterableModel
 from taggit.models import TaggedItemBase
 
+from courses.page_cache import CachedViewRestrictionsMixin
 from training.org.choices import Level
 from training.org.models import BusinessArea
 
@@ -163,7 +164,7 @@ class QuestionVersion(models.Model):
         return f"{self.question_id} v{self.number}"
 
 
-class ExamPage(Page):
+class ExamPage(CachedViewRestrictionsMixin, Page):
     """An exam (考试) inside a module: a fixed paper or a random draw by quotas, with its rules.
 
     A formal exam passed completes its lesson in the module; practice answers at once; a mock exam
