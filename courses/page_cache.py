@@ -62,6 +62,11 @@ def with_cached_site(serve: Callable) -> Callable:
                 request._wagtail_site = remember(
                     f"site:{hostname}:{request.get_port()}", lambda: _site_for(request)
                 )
+            if not hasattr(request, "_wagtail_cached_site_root_paths"):
+                # What page URLs are built from ({% pageurl %}), where Wagtail keeps it per request.
+                from wagtail.models import Site
+
+                request._wagtail_cached_site_root_paths = remember("site-root-paths", Site.get_site_root_paths)
             return serve(request, *args, **kwargs)
 
     return view

@@ -15,7 +15,7 @@ def _nav_key(user_id: int) -> str:
 
 def nav_scope_for_user(user) -> UserScope:
     """The scope for the menu: the one this request already read, else the kept one."""
-    scope = getattr(user, "_station_scope", None)
+    scope = getattr(user, "_station_scope", None) or getattr(user, "_station_nav_scope", None)
     if scope is not None or not getattr(user, "is_authenticated", False):
         return scope or UserScope()
     key = _nav_key(user.pk)
@@ -24,7 +24,9 @@ def nav_scope_for_user(user) -> UserScope:
         kept = scope_for_user(user)
         cache.set(key, kept, NAV_SECONDS)
     # Superuser status is on the user row, read on every request anyway.
-    return kept if kept.is_admin or not user.is_superuser else scope_for_user(user)
+    scope = kept if kept.is_admin or not user.is_superuser else scope_for_user(user)
+    user._station_nav_scope = scope  # once per request
+    return scope
 
 
 def forget_nav_scope(sender, instance=None, **kwargs) -> None:
