@@ -66,7 +66,9 @@ def with_cached_site(serve: Callable) -> Callable:
                 # What page URLs are built from ({% pageurl %}), where Wagtail keeps it per request.
                 from wagtail.models import Site
 
-                request._wagtail_cached_site_root_paths = remember("site-root-paths", Site.get_site_root_paths)
+                request._wagtail_cached_site_root_paths = remember(
+                    "site-root-paths", Site.get_site_root_paths
+                )
             return serve(request, *args, **kwargs)
 
     return view

@@ -63,6 +63,26 @@ class _Local:
 
 _local = _Local()
 
+# Generations read during the current request: each is read from the cache at most once.
+_request_memo: contextvars.ContextVar[dict[str, int] | None] = contextvars.ContextVar(
+    "kept_request", default=None
+)
+
+
+class GenerationsPerRequestMiddleware:
+    """Each generation is read at most once per request (a start reads the page and the question
+    content generations once each, not once per entry)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        token = _request_memo.set({})
+        try:
+            return self.get_response(request)
+        finally:
+            _request_memo.reset(token)
+
 
 class Kept:
     def __init__(self, namespace: str):
@@ -75,11 +95,16 @@ class Kept:
         value = self._pinned.get()
         if value is not None:
             return value
+        memo = _request_memo.get()
+        if memo is not None and self.key in memo:
+            return memo[self.key]
         value = cache.get(self.key)
         if value is None:
             value = time.time_ns()
             cache.add(self.key, value, None)
             value = cache.get(self.key, value)
+        if memo is not None:
+            memo[self.key] = value
         return value
 
     def is_pinned(self) -> bool:
@@ -97,8 +122,12 @@ class Kept:
 
     def _new_generation(self) -> None:
         cache.set(self.key, time.time_ns(), None)
+        # a request that changes things reads afresh what it reads next
         if self._pinned.get() is not None:
-            self._pinned.set(None)  # a request that changes things reads afresh what it reads next
+            self._pinned.set(None)
+        memo = _request_memo.get()
+        if memo is not None:
+            memo.pop(self.key, None)
 
     def bump(self, *args, **kwargs) -> None:
         """Forget everything kept under the old generation (usable as a signal receiver)."""

@@ -189,3 +189,24 @@ def test_starting_an_exam_takes_the_same_few_queries_whatever_the_exam_size(clie
         "/api/v1/attempts", json.dumps({"exam_id": large.pk}), content_type="application/json"
     )
     assert again.json() == response.json()
+
+
+def test_the_start_answer_is_exactly_the_documented_attempt_shape(client, people):
+    """The start is rendered without a second validation: it must still be what AttemptOut says."""
+    from exams.api import AttemptOut
+
+    client.force_login(people["learner"].user)
+    exam = factories.exam_of(factories.module(questions=4, question_count=4))
+    body = client.post(
+        "/api/v1/attempts", json.dumps({"exam_id": exam.pk}), content_type="application/json"
+    ).json()
+    AttemptOut.model_validate(body)  # raises if a field is missing or of the wrong type
+    assert set(body) == {"id", "exam_id", "status", "deadline", "questions"}
+    assert len(body["questions"]) == 4
+    assert all(
+        set(q) == {"id", "number", "type", "stem", "points", "options", "response"} for q in body["questions"]
+    )
+    assert all(set(o) == {"id", "text"} for q in body["questions"] for o in q["options"])
+    # a resume gives the same answer through the same rendering
+    again = client.post("/api/v1/attempts", json.dumps({"exam_id": exam.pk}), content_type="application/json")
+    assert again.json() == body

@@ -116,6 +116,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "training.csp.ContentSecurityPolicyMiddleware",
+    "training.kept.GenerationsPerRequestMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "training.org.middleware.ChineseFirstLocaleMiddleware",
