@@ -186,8 +186,8 @@ def run(args) -> int:
     from .fixtures import fixtures_make, starters_reset
     from .scenarios import ENDPOINTS
 
-    if not (ROOT / "var" / "static" / "staticfiles.json").exists():
-        call_command("collectstatic", "--noinput", verbosity=0)
+    # Always: a manifest from before the last pull misses new files (pages would answer 500).
+    call_command("collectstatic", "--noinput", verbosity=0)
     import redis
 
     redis.Redis.from_url(REDIS_URL).flushdb()
