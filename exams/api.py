@@ -117,7 +117,10 @@ def _attempt_out(attempt: Attempt) -> dict:
                 "options": [{"id": o.id, "text": o.text} for o in item.options],
                 "response": item.response,
             }
-            for item in paper_for_attempt(attempt=attempt)
+            # answered the moment it was opened: nothing saved yet
+            for item in paper_for_attempt(
+                attempt=attempt, no_answers_yet=getattr(attempt, "just_started", False)
+            )
         ],
     }
 

@@ -52,14 +52,14 @@ class PaperItem:
         return {self.response} if isinstance(self.response, int) else set()
 
 
-def paper_for_attempt(*, attempt: Attempt) -> list[PaperItem]:
+def paper_for_attempt(*, attempt: Attempt, no_answers_yet: bool = False) -> list[PaperItem]:
     """The attempt's questions as given (their stored versions), in drawn order, options in the
     attempt's order, with the saved answers. Two queries whatever the paper's length (none for a
-    sitting just started, which carries its versions and has no answers)."""
+    sitting just started, which carries its versions, when the caller knows it has no answers)."""
     versions = getattr(attempt, "versions_drawn", None)
     if versions is None:
         versions = QuestionVersion.objects.in_bulk([e["v"] for e in attempt.paper])
-    answers = {a.question_id: a for a in attempt.answers.all()}
+    answers = {} if no_answers_yet else {a.question_id: a for a in attempt.answers.all()}
     items = []
     for number, entry in enumerate(attempt.paper, start=1):
         data = versions[entry["v"]].data

@@ -292,10 +292,11 @@ def attempt_start(
         return Attempt.objects.get(
             user=user, exam=exam, kind=Attempt.Kind.EXAM, status=AttemptStatus.IN_PROGRESS
         )
-    # A new sitting: no answers yet, and the versions of its paper are at hand; showing the paper
-    # (``paper_for_attempt``) need not read them again.
+    # A new sitting: the versions of its paper are at hand (they never change), and it has no
+    # answers yet; the start's answer (``paper_for_attempt(..., no_answers_yet=True)``) need not
+    # read either. Not a fake prefetch: later reads of ``attempt.answers`` must see saved answers.
     attempt.versions_drawn = versions
-    attempt._prefetched_objects_cache = {"answers": Answer.objects.none()}
+    attempt.just_started = True
     _paper_remember(attempt)  # its first answer can take the one-statement path
     return attempt
 
