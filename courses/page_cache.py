@@ -25,14 +25,6 @@ from training.kept import Kept
 PAGES = Kept("courses:pages")
 
 
-def generation() -> int:
-    return PAGES.generation()
-
-
-def bump(*args, **kwargs) -> None:
-    PAGES.bump()
-
-
 def remember(name: str, compute: Callable[[], Any], *, keep_none: bool = True) -> Any:
     """``compute()``, kept until pages change (``training.kept``)."""
     return PAGES.remember(name, compute, keep_none=keep_none)
@@ -96,7 +88,7 @@ def _page_changed(sender, instance=None, **kwargs) -> None:
     from wagtail.models import Page
 
     if isinstance(instance, Page):
-        bump()
+        PAGES.bump()
 
 
 def connect_receivers() -> None:
@@ -113,7 +105,9 @@ def connect_receivers() -> None:
         (page_unpublished, "unpublished"),
         (post_page_move, "moved"),
     ):
-        signal.connect(bump, dispatch_uid=f"courses.page_cache.{name}")
+        signal.connect(PAGES.bump, dispatch_uid=f"courses.page_cache.{name}")
     for model in (Site, PageViewRestriction):
-        post_save.connect(bump, sender=model, dispatch_uid=f"courses.page_cache.{model.__name__}.saved")
-        post_delete.connect(bump, sender=model, dispatch_uid=f"courses.page_cache.{model.__name__}.deleted")
+        post_save.connect(PAGES.bump, sender=model, dispatch_uid=f"courses.page_cache.{model.__name__}.saved")
+        post_delete.connect(
+            PAGES.bump, sender=model, dispatch_uid=f"courses.page_cache.{model.__name__}.deleted"
+        )
