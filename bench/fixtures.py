@@ -24,7 +24,7 @@ from training.org.choices import Level, Role
 from training.org.models import OrgUnit, Staff
 from training.org.services import role_grant, staff_create
 
-BACKEND = "django.contrib.auth.backends.ModelBackend"
+BACKEND = "training.accounts.backends.ModelBackend"
 
 
 @dataclass

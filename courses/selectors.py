@@ -14,6 +14,8 @@ from django.utils import timezone
 
 from wagtail.models import Page
 
+from training.compiled import Compiled
+
 from .models import (
     LearningSettings,
     LessonProgress,
@@ -184,10 +186,17 @@ def _progress_rows(*, user, page_ids: list[int]) -> dict[int, tuple]:
         return {}
     return {
         page_id: (completed_at, started_at)
-        for page_id, completed_at, started_at in LessonProgress.objects.filter(
-            user=user, page_id__in=page_ids
-        ).values_list("page_id", "completed_at", "started_at")
+        for page_id, completed_at, started_at in _progress_query.rows(user.pk, shape=tuple(page_ids))
     }
+
+
+# Read on every lesson and module page: compiled once per module's list of lessons.
+_progress_query = Compiled(
+    lambda user_id, *, shape: LessonProgress.objects.filter(user_id=user_id, page_id__in=shape).values_list(
+        "page_id", "completed_at", "started_at"
+    ),
+    size=2048,
+)
 
 
 def module_lessons_cached(*, module: ModulePage) -> list[Page]:
@@ -283,6 +292,14 @@ def lesson_context_for_user(*, lesson: Page, user) -> dict:
         "locked_by": locked_by,
         # This person's progress row on the lesson, if any: (completed_at, started_at).
         "visit": rows.get(lesson.pk),
+        # What of the above differs between readers of this lesson: the lessons they completed
+        # in the module, whether it is locked (and by which module), and whether they are signed
+        # in; with the page and the language it names the page's rendered main part (keptfragment).
+        "reader_state": (
+            tuple(e.page.pk for e in outline if e.completed),
+            locked_by.pk if locked_by is not None else None,
+            bool(getattr(user, "is_authenticated", False)),
+        ),
     }
 
 

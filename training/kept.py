@@ -35,7 +35,9 @@ def _ttl() -> int:
     return settings.PAGE_CACHE_SECONDS
 
 
-class _Local:
+class Local:
+    """Most recently used entries of this process, each for ``PAGE_CACHE_SECONDS`` at most."""
+
     def __init__(self, size: int = 4096):
         self.size = size
         self.entries: OrderedDict[str, tuple[float, Any]] = OrderedDict()
@@ -61,7 +63,7 @@ class _Local:
                 self.entries.popitem(last=False)
 
 
-_local = _Local()
+_local = Local()
 
 # Generations read during the current request: each is read from the cache at most once.
 _request_memo: contextvars.ContextVar[dict[str, int] | None] = contextvars.ContextVar(
@@ -133,6 +135,17 @@ class Kept:
         """Forget everything kept under the old generation (usable as a signal receiver)."""
         self._new_generation()
         transaction.on_commit(self._new_generation)
+
+    def remember_here(self, name: str, compute: Callable[[], Any], *, local: Local) -> Any:
+        """``compute()``, kept under this generation in this process only, in ``local`` (its own
+        bounded store, so that many entries of one kind do not push out the others): for what is
+        cheap to remake once per process and not worth a round trip, such as rendered HTML."""
+        key = f"{self.namespace}:{self.generation()}:{name}"
+        value = local.get(key)
+        if value is _MISSING:
+            value = compute()
+            local.set(key, value)
+        return value
 
     def remember(self, name: str, compute: Callable[[], Any], *, keep_none: bool = True) -> Any:
         """``compute()``, kept under this generation; ``None`` too unless ``keep_none`` is off."""

@@ -89,3 +89,63 @@ def test_an_unpublished_module_hides_its_lessons(client, people):
     mod.live = False  # unpublished, the lesson itself still marked live
     mod.save(update_fields=["live"])
     assert client.get(lesson.url).status_code == 404
+
+
+def _csrf_of(html: str) -> str:
+    import re
+
+    return re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
+
+
+def test_the_main_part_is_kept_per_progress_and_each_reader_posts_with_their_own_token(people):
+    from django.test import Client
+
+    from courses.services import lesson_complete
+
+    mod = factories.module(lessons=2)
+    first, second = factories.lessons_of(mod)
+    done, fresh, twin = (Client(enforce_csrf_checks=True) for _ in range(3))
+    done.force_login(people["learner"].user)
+    fresh.force_login(people["west_learner"].user)
+    twin.force_login(people["manager"].user)
+    lesson_complete(user=people["learner"].user, page=first)
+
+    seen_done = done.get(first.url).content.decode()
+    seen_fresh = fresh.get(first.url).content.decode()
+    seen_twin = twin.get(first.url).content.decode()  # same progress as `fresh`: the kept HTML
+    assert '<p class="ok">' in seen_done and 'type="submit" class="primary"' not in seen_done
+    assert 'type="submit" class="primary"' in seen_fresh and '<p class="ok">' not in seen_fresh
+    assert "阅读课1：失业保险金申领" in seen_twin and "失业保险金申领条件与流程" in seen_twin
+    tokens = {_csrf_of(seen_done), _csrf_of(seen_fresh), _csrf_of(seen_twin)}
+    assert len(tokens) == 3 and "csrf-slot" not in seen_twin
+
+    # each reader's own token is accepted (the CSRF check is on), and their progress shows at once
+    for client, seen, person in ((fresh, seen_fresh, "west_learner"), (twin, seen_twin, "manager")):
+        response = client.post(first.url, {"csrfmiddlewaretoken": _csrf_of(seen)})
+        assert response.status_code == 302, person
+        assert LessonProgress.objects.get(user=people[person].user, page=first).completed_at
+        assert '<p class="ok">' in client.get(first.url).content.decode()
+    # someone else's page token is refused
+    response = fresh.post(second.url, {"csrfmiddlewaretoken": _csrf_of(seen_done) + "x"})
+    assert response.status_code == 403
+
+
+def test_the_english_page_and_a_preview_of_a_draft_are_not_mixed_with_the_kept_one(client, people):
+    mod = factories.module(lessons=1)
+    lesson = factories.lessons_of(mod)[0]
+    client.force_login(people["learner"].user)
+    chinese = client.get(lesson.url).content.decode()
+    client.cookies["django_language"] = "en"
+    english = client.get(lesson.url).content.decode()
+    assert "Module outline" in english and "Module outline" not in chinese
+
+    draft = lesson.get_latest_revision_as_object()
+    draft.title = "草稿标题：尚未发布"
+    draft.save_revision()  # not published
+    from django.test import RequestFactory
+
+    request = RequestFactory().get(lesson.url)
+    request.user = people["learner"].user
+    preview = draft.make_preview_request(request)
+    assert "草稿标题：尚未发布" in preview.render().content.decode()
+    assert "草稿标题：尚未发布" not in client.get(lesson.url).content.decode()

@@ -167,6 +167,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 else:
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        # Django's, with a health check that asks the socket before it asks the server.
+        DATABASES["default"]["ENGINE"] = "training.db.postgresql"
     DATABASES["default"]["CONN_MAX_AGE"] = env("DATABASE_CONN_MAX_AGE")
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -188,10 +191,11 @@ PAGE_CACHE_SECONDS = int(env.str("PAGE_CACHE_SECONDS", default="") or (300 if RE
 
 # --- auth -----------------------------------------------------------------------------------
 # django-axes first: it refuses a locked-out account or address before any password is checked.
-# Tests' force_login picks ModelBackend (the first backend that can load a user).
+# Tests' force_login picks ModelBackend (the first backend that can load a user). Ours is
+# Django's, with the user row of each request read by a statement compiled once.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "training.accounts.backends.ModelBackend",
 ]
 PASSWORD_MIN_LENGTH = env("PASSWORD_MIN_LENGTH")
 AUTH_PASSWORD_VALIDATORS = [
