@@ -10,6 +10,8 @@ from decimal import Decimal
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 from django.utils import timezone
 
+from training.compiled import Compiled
+
 from .choices import AttemptStatus, ExamMode, GradingMethod, Reveal
 from .models import (
     Answer,
@@ -146,9 +148,18 @@ def _exam_for_start(exam_id: int) -> ExamPage | None:
 
 
 def open_attempt_for_user(*, user, exam: ExamPage) -> Attempt | None:
-    return Attempt.objects.filter(
-        user=user, exam=exam, kind=Attempt.Kind.EXAM, status=AttemptStatus.IN_PROGRESS
-    ).first()
+    """The person's open sitting of this exam, if any (at most one: a unique index says so)."""
+    found = _open_attempt.instances(user.pk, exam.pk)
+    return found[0] if found else None
+
+
+# Asked by every start of an exam (the exam window's busiest request): compiled once.
+_open_attempt = Compiled(
+    lambda user_id, exam_id: Attempt.objects.filter(
+        user_id=user_id, exam_id=exam_id, kind=Attempt.Kind.EXAM, status=AttemptStatus.IN_PROGRESS
+    ).order_by("pk")[:1],
+    size=4,
+)
 
 
 def counted_attempt(*, user, exam: ExamPage) -> Attempt | None:

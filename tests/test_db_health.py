@@ -9,7 +9,7 @@ from django.db import connection, connections
 import pytest
 
 pytestmark = [
-    pytest.mark.django_db(transaction=True),
+    pytest.mark.django_db,
     pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's health check"),
 ]
 

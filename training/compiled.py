@@ -20,7 +20,9 @@ from collections.abc import Callable, Hashable
 
 from django.db import connections
 
-_PROBE_BASE = -7_391_000_000_000  # probe values: numbers no real parameter takes
+# Probe values: negative integers no id takes, within a 32-bit column's range (the ORM turns a
+# value out of a column's range into "no rows" instead of a parameter). Values are integers.
+_PROBE_BASE = -2_146_000_000
 
 
 class _Plan:

@@ -60,8 +60,8 @@ class KeptFragmentNode(template.Node):
 def keptfragment(parser, token):
     """``{% keptfragment "name" value… %}…{% endkeptfragment %}``: the HTML inside, rendered once
     per process for each language, host, page revision and set of values (previews never), and
-    kept until pages change
-    (``courses.page_cache.PAGES``); the request's CSRF token is put in afresh each time.
+    kept until pages change (``courses.page_cache.PAGES``); the request's CSRF token is put in
+    afresh each time.
 
     Everything inside that differs between people must be among the values: use it only where
     the values say all of it (a lesson's body, outline and buttons by the reader's progress)."""

@@ -21,6 +21,7 @@ env = environ.Env(
     DJANGO_CSRF_TRUSTED_ORIGINS=(list, []),
     DATABASE_URL=(str, ""),
     DATABASE_CONN_MAX_AGE=(int, 60),
+    DATABASE_SERVER_SIDE_BINDING=(bool, True),
     REDIS_URL=(str, ""),
     CELERY_BROKER_URL=(str, ""),
     CELERY_TASK_ALWAYS_EAGER=(bool, False),
@@ -170,6 +171,11 @@ else:
     if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         # Django's, with a health check that asks the socket before it asks the server.
         DATABASES["default"]["ENGINE"] = "training.db.postgresql"
+        # Parameters sent apart from the statement, so psycopg prepares a statement a connection
+        # runs often (the session's user, saving an answer…): PostgreSQL plans it once.
+        DATABASES["default"].setdefault("OPTIONS", {})["server_side_binding"] = env(
+            "DATABASE_SERVER_SIDE_BINDING"
+        )
     DATABASES["default"]["CONN_MAX_AGE"] = env("DATABASE_CONN_MAX_AGE")
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
