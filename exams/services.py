@@ -8,8 +8,6 @@ import functools
 import hashlib
 import json
 import random
-import threading
-from collections import OrderedDict
 from decimal import Decimal
 from functools import partial
 
@@ -19,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from courses.services import lesson_complete
-from training.kept import Kept
+from training.kept import Kept, Local
 
 from . import grading
 from .choices import AttemptStatus, ExamMode
@@ -349,25 +347,15 @@ def _is_late(attempt: Attempt, now: datetime.datetime) -> bool:
 # another row that got the same id (a restored archive): such a save finds no row and takes the
 # slow path, which refills the entry.
 PAPER_CACHE_SIZE = 4096
-_papers: OrderedDict[tuple[int, int], tuple[datetime.datetime, dict[int, dict]]] = OrderedDict()
-_papers_lock = threading.Lock()
+_papers = Local(size=PAPER_CACHE_SIZE, expiring=False)
 
 
 def _paper_remember(attempt: Attempt) -> None:
-    entries = {e["q"]: e for e in attempt.paper}
-    with _papers_lock:
-        _papers[(attempt.pk, attempt.user_id)] = (attempt.started_at, entries)
-        _papers.move_to_end((attempt.pk, attempt.user_id))
-        while len(_papers) > PAPER_CACHE_SIZE:
-            _papers.popitem(last=False)
+    _papers.set((attempt.pk, attempt.user_id), (attempt.started_at, {e["q"]: e for e in attempt.paper}))
 
 
 def _paper_recalled(attempt_id: int, user_id: int) -> tuple[datetime.datetime, dict[int, dict]] | None:
-    with _papers_lock:
-        found = _papers.get((attempt_id, user_id))
-        if found is not None:
-            _papers.move_to_end((attempt_id, user_id))
-        return found
+    return _papers.get((attempt_id, user_id), None)
 
 
 @functools.cache

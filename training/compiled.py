@@ -14,11 +14,11 @@ like keep *results*, which would go stale); it is a small use of the compiler's 
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from collections.abc import Callable, Hashable
 
 from django.db import connections
+
+from training.kept import Local
 
 # Probe values: negative integers no id takes, within a 32-bit column's range (the ORM turns a
 # value out of a column's range into "no rows" instead of a parameter). Values are integers.
@@ -65,24 +65,16 @@ class _Plan:
 class Compiled:
     def __init__(self, build: Callable[..., object], *, size: int = 512):
         self.build = build
-        self.size = size
-        self.plans: OrderedDict[Hashable, _Plan] = OrderedDict()
-        self.lock = threading.Lock()
+        self.plans = Local(size=size, expiring=False)
 
     def _plan(self, shape: Hashable, count: int) -> _Plan:
         key = (shape, count)
-        with self.lock:
-            plan = self.plans.get(key)
-            if plan is not None:
-                self.plans.move_to_end(key)
-                return plan
-        probes = [_PROBE_BASE - i for i in range(count)]
-        queryset = self.build(*probes) if shape is None else self.build(*probes, shape=shape)
-        plan = _Plan(queryset, probes)
-        with self.lock:
-            self.plans[key] = plan
-            while len(self.plans) > self.size:
-                self.plans.popitem(last=False)
+        plan = self.plans.get(key, None)
+        if plan is None:
+            probes = [_PROBE_BASE - i for i in range(count)]
+            queryset = self.build(*probes) if shape is None else self.build(*probes, shape=shape)
+            plan = _Plan(queryset, probes)
+            self.plans.set(key, plan)
         return plan
 
     def rows(self, *values, shape: Hashable = None) -> list[tuple]:

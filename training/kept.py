@@ -18,10 +18,11 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import math
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Hashable, Iterator
 from typing import Any
 
 from django.conf import settings
@@ -36,28 +37,35 @@ def _ttl() -> int:
 
 
 class Local:
-    """Most recently used entries of this process, each for ``PAGE_CACHE_SECONDS`` at most."""
+    """The ``size`` most recently used entries of this process, each for ``PAGE_CACHE_SECONDS`` at
+    most; with ``expiring`` off, for as long as they stay among the most recent (for what a key
+    names once and for all: a rendered header, a drawn paper, a compiled statement)."""
 
-    def __init__(self, size: int = 4096):
+    def __init__(self, size: int = 4096, *, expiring: bool = True):
         self.size = size
-        self.entries: OrderedDict[str, tuple[float, Any]] = OrderedDict()
+        self.expiring = expiring
+        self.entries: OrderedDict[Hashable, tuple[float, Any]] = OrderedDict()
         self.lock = threading.Lock()
 
-    def get(self, key: str) -> Any:
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    def get(self, key: Hashable, default: Any = _MISSING) -> Any:
         with self.lock:
             found = self.entries.get(key)
             if found is None:
-                return _MISSING
+                return default
             expires, value = found
             if expires < time.monotonic():
                 del self.entries[key]
-                return _MISSING
+                return default
             self.entries.move_to_end(key)
             return value
 
-    def set(self, key: str, value: Any) -> None:
+    def set(self, key: Hashable, value: Any) -> None:
+        expires = time.monotonic() + _ttl() if self.expiring else math.inf
         with self.lock:
-            self.entries[key] = (time.monotonic() + _ttl(), value)
+            self.entries[key] = (expires, value)
             self.entries.move_to_end(key)
             while len(self.entries) > self.size:
                 self.entries.popitem(last=False)

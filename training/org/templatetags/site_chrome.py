@@ -9,9 +9,6 @@ token and the current path are put in per request, like the dashboard's cached f
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
-
 from django import template
 from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
@@ -19,21 +16,19 @@ from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 
+from training.kept import Local
+
 register = template.Library()
 
 CSRF_SLOT = "csrf-slot-91c4e7"
 NEXT_SLOT = "next-slot-91c4e7"
-_KEPT: OrderedDict[tuple, str] = OrderedDict()
-_LOCK = threading.Lock()
-_SIZE = 512
+_KEPT = Local(size=512, expiring=False)
 
 
 def _header_html(key: tuple) -> str:
-    with _LOCK:
-        html = _KEPT.get(key)
-        if html is not None:
-            _KEPT.move_to_end(key)
-            return html
+    html = _KEPT.get(key, None)
+    if html is not None:
+        return html
     language, is_authenticated, is_manager, is_trainer, unread = key
     html = render_to_string(
         "includes/header.html",
@@ -47,10 +42,7 @@ def _header_html(key: tuple) -> str:
             "next_path": NEXT_SLOT,
         },
     )
-    with _LOCK:
-        _KEPT[key] = html
-        while len(_KEPT) > _SIZE:
-            _KEPT.popitem(last=False)
+    _KEPT.set(key, html)
     return html
 
 
