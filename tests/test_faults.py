@@ -86,6 +86,17 @@ def database_url() -> str:
 
 
 def child_env(**extra) -> dict:
+    """The environment of a process a test starts. Such a process runs the base settings, so with
+    ``REDIS_URL`` it shares Redis with every process started before it, while the test process
+    itself uses a per-test memory cache (settings/test.py). What an earlier test's processes kept
+    there (the generations and question versions of a database since emptied) would be served
+    again: the process starts on an empty Redis cache instead, as the test starts on its own."""
+    if os.environ.get("REDIS_URL"):
+        import redis
+
+        shared = redis.Redis.from_url(os.environ["REDIS_URL"])
+        for key in shared.scan_iter(match=":1:*"):  # Django's cache keys only: not a broker's queue
+            shared.delete(key)
     env = dict(os.environ)
     env.update(
         DATABASE_URL=database_url(),
