@@ -16,8 +16,8 @@ from courses.selectors import page_locked_for_user
 
 from .choices import AttemptStatus
 from .models import Attempt
-from .selectors import answers_revealed, exam_for_start, paper_for_attempt
-from .services import ExamError, answer_save, attempt_start, attempt_submit
+from .selectors import exam_for_start, paper_for_attempt, review_for_attempt
+from .services import AnswerRefused, ExamError, answer_save, attempt_start, attempt_submit
 
 api = NinjaAPI(
     title="Station Academy API",
@@ -74,6 +74,9 @@ class ItemResultOut(Schema):
 
 
 class ResultOut(Schema):
+    """A sitting's result: the total and pass or fail, and per question only what the reveal rule
+    lets the person see (an exam that never shows its answers: no items at all)."""
+
     id: int
     status: str
     score: Decimal | None
@@ -126,17 +129,19 @@ def _attempt_out(attempt: Attempt) -> dict:
 
 
 def _result_out(attempt: Attempt) -> ResultOut:
-    revealed = attempt.status != AttemptStatus.IN_PROGRESS and answers_revealed(attempt=attempt)
     items = []
     if attempt.status != AttemptStatus.IN_PROGRESS:
-        for item in paper_for_attempt(attempt=attempt):
+        # The same review as the result page: an item whose key is withheld is left out.
+        for item in review_for_attempt(attempt=attempt):
+            if not item.key_shown:
+                continue
             items.append(
                 ItemResultOut(
                     id=item.question_id,
                     awarded=item.awarded,
                     correct=item.is_correct,
-                    right_options=[o.id for o in item.options if o.correct] if revealed else None,
-                    explanation=item.explanation if revealed else None,
+                    right_options=[o.id for o in item.options if o.correct],
+                    explanation=item.explanation,
                 )
             )
     return ResultOut(
@@ -181,6 +186,10 @@ def save_answer(request, attempt_id: int, question_id: int, payload: AnswerIn):
         )
     except Attempt.DoesNotExist:
         return Status(404, {"detail": "not found"})
+    except AnswerRefused as error:
+        # The shape of django-ninja's own 422, so that a client reads every 422 alike.
+        why = {"type": "answer_refused", "loc": ["body", "payload", "response"], "msg": str(error)}
+        return Status(422, {"detail": [why]})
     except ExamError as error:
         return Status(409, {"detail": str(error)})
     return Status(200, SavedOut(saved=True, question_id=question_id, saved_at=answer.saved_at))

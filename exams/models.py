@@ -44,9 +44,23 @@ class QuestionBank(models.Model):
         related_name="question_banks",
         verbose_name=_("owner"),
     )
+    open_for_practice = models.BooleanField(
+        _("open for practice"),
+        default=False,
+        help_text=_(
+            "Daily practice and the wrong-answer book may serve this bank's questions with their "
+            "right answers even when an exam that uses the bank never shows its answers."
+        ),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
-    panels = [FieldPanel("title"), FieldPanel("area"), FieldPanel("level"), FieldPanel("owner")]
+    panels = [
+        FieldPanel("title"),
+        FieldPanel("area"),
+        FieldPanel("level"),
+        FieldPanel("owner"),
+        FieldPanel("open_for_practice"),
+    ]
 
     class Meta:
         ordering = ["area__sort_order", "level", "title"]

@@ -8,11 +8,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
-from django.utils import timezone
 
 from training.compiled import Compiled
 
-from .choices import AttemptStatus, ExamMode, GradingMethod, Reveal
+from .choices import AttemptStatus, ExamMode, GradingMethod
 from .models import (
     Answer,
     Attempt,
@@ -23,6 +22,7 @@ from .models import (
     QuestionVersion,
     WrongAnswer,
 )
+from .reveal import keys_shown, wrong_book_entries
 
 
 @dataclass
@@ -46,6 +46,7 @@ class PaperItem:
     explanation: str
     accepted: list[str]
     marker_comment: str = ""
+    key_shown: bool = True
 
     @property
     def chosen(self) -> set[int]:
@@ -90,17 +91,21 @@ def paper_for_attempt(*, attempt: Attempt, no_answers_yet: bool = False) -> list
     return items
 
 
-def answers_revealed(*, attempt: Attempt, now: datetime.datetime | None = None) -> bool:
-    """Whether the right answers and explanations may be shown for a finished attempt (答案公布)."""
-    now = now or timezone.now()
-    if attempt.exam_id is None:
-        return True  # practice from the wrong-answer book or the daily practice
-    reveal = attempt.exam.reveal
-    if reveal in (Reveal.IMMEDIATELY, Reveal.AFTER_SUBMIT):
-        return True
-    if reveal == Reveal.AFTER_CLOSE:
-        return attempt.exam.closes_at is not None and now >= attempt.exam.closes_at
-    return False
+def review_for_attempt(*, attempt: Attempt, now: datetime.datetime | None = None) -> list[PaperItem]:
+    """A handed-in sitting as its person may review it (试卷回顾): their answers, and for each
+    question whose key they may see now (``exams.reveal.keys_shown``) the right options, accepted
+    answers, explanation, points awarded and marker's comment. The others carry none of these, so
+    no page or API built on this can show them: only the sitting's total and pass or fail."""
+    items = paper_for_attempt(attempt=attempt)
+    shown = keys_shown(attempt=attempt, now=now)
+    for item in items:
+        if item.question_id in shown:
+            continue
+        item.key_shown = False
+        item.options = [PaperOption(id=o.id, text=o.text, correct=False) for o in item.options]
+        item.awarded = item.is_correct = None
+        item.explanation, item.accepted, item.marker_comment = "", [], ""
+    return items
 
 
 def attempts_for_user(*, user, exam: ExamPage) -> QuerySet[Attempt]:
@@ -199,9 +204,11 @@ def marking_queue_for(*, user) -> QuerySet[Answer]:
 
 
 def wrong_book_for(*, user) -> QuerySet[WrongAnswer]:
-    """A learner's own wrong-answer book (错题本), the most often missed first."""
+    """A learner's own wrong-answer book (错题本), the most often missed first: what the reveal
+    rule lets them see (``exams.reveal.wrong_book_entries``)."""
     return (
-        WrongAnswer.objects.filter(user=user, mastered_at__isnull=True)
+        wrong_book_entries(user=user)
+        .filter(mastered_at__isnull=True)
         .select_related("question__bank__area")
         .order_by("-times_wrong", "-last_wrong_at")
     )

@@ -20,8 +20,9 @@ from courses.services import lesson_complete
 from training.kept import Kept, Local
 
 from . import grading
-from .choices import AttemptStatus, ExamMode
+from .choices import AttemptStatus, ExamMode, QuestionType
 from .models import Answer, Attempt, Choice, ExamPage, PointsEntry, Question, QuestionVersion, WrongAnswer
+from .reveal import keys_shown, practice_questions, wrong_book_entries
 from .selectors import open_attempt_for_user, question_banks_for_author
 from .signals import attempt_graded
 
@@ -35,6 +36,9 @@ NOT_OPEN_YET = _("This exam is not open yet.")
 CLOSED = _("This exam is closed.")
 TOO_SOON = _("Please wait before the next attempt.")
 ANSWER_TOO_LONG = _("The answer is too long.")
+ONE_OPTION_ONLY = _("This question takes exactly one option.")
+TEXT_ONLY = _("This question takes a written answer, not options.")
+BLANK_TOO_LONG = _("A fill-in-the-blank answer is at most %(limit)s characters.")
 NOT_YOURS_TO_MARK = _("This answer is not in a question bank you mark.")
 MARK_OUT_OF_RANGE = _("The mark must be between 0 and the question's points.")
 NOTHING_TO_PRACTISE = _("Your wrong-answer book is empty: nothing to practise.")
@@ -42,12 +46,18 @@ NOTHING_TO_PRACTISE = _("Your wrong-answer book is empty: nothing to practise.")
 # A request in flight when the clock runs out is still accepted for this long.
 DEADLINE_GRACE = datetime.timedelta(seconds=3)
 MAX_TEXT_ANSWER = 5000
+MAX_BLANK_ANSWER = 200  # the paper's blank takes as many (templates/exams/_question.html)
 DAILY_QUESTIONS = 5
 WRONG_BOOK_QUESTIONS = 20
 
 
 class ExamError(Exception):
     """A rule of the exam refused the request; the message is shown to the learner."""
+
+
+class AnswerRefused(ExamError):
+    """An answer the question's type cannot hold (two options to a single choice, options to an
+    essay, an option of another question); the message says why. Views answer 422."""
 
 
 # --- question versions -------------------------------------------------------------------------
@@ -203,7 +213,8 @@ def _paper_for_questions(
         options = [o["id"] for o in version.data["options"]]
         if shuffle_options and version.data["qtype"] != grading.TRUE_FALSE:
             rng.shuffle(options)
-        paper.append({"q": qid, "v": version.pk, "c": options})
+        # "t": the type, so that an answer is checked against it without reading the version.
+        paper.append({"q": qid, "v": version.pk, "c": options, "t": version.data["qtype"]})
     return paper
 
 
@@ -302,34 +313,60 @@ def attempt_start(
 # --- answering ---------------------------------------------------------------------------------
 
 
+def _option_id(value, options: list[int]) -> int:
+    if isinstance(value, bool):
+        raise AnswerRefused(NOT_AN_OPTION)
+    try:
+        option = int(value)
+    except (TypeError, ValueError):
+        raise AnswerRefused(NOT_AN_OPTION) from None
+    if option not in options:
+        raise AnswerRefused(NOT_AN_OPTION)
+    return option
+
+
 def _clean_response(entry: dict, response):
-    """Check a response against the paper entry; returns it in canonical form."""
-    options = entry["c"]
+    """Check a response against the paper entry and its question type; returns it in canonical
+    form (an option id, a sorted list of option ids, or text), None when nothing is answered.
+
+    Single choice and true/false hold exactly one option of the question, multiple choice one or
+    more of them, fill-in-the-blank and essay text: anything else is refused (``AnswerRefused``)."""
+    qtype, options = entry["t"], entry["c"]
     if response in (None, "", []):
         return None
-    if isinstance(response, list):
-        try:
-            chosen = sorted({int(r) for r in response})
-        except (TypeError, ValueError):
-            raise ExamError(NOT_AN_OPTION) from None
-        if not options or any(c not in options for c in chosen):
-            raise ExamError(NOT_AN_OPTION)
-        return chosen
-    if options:
-        try:
-            value = int(response)
-        except (TypeError, ValueError):
-            raise ExamError(NOT_AN_OPTION) from None
-        if value not in options:
-            raise ExamError(NOT_AN_OPTION)
-        return value
+    if qtype in (QuestionType.SINGLE, QuestionType.TRUE_FALSE):
+        if isinstance(response, list):
+            if len(response) != 1:
+                raise AnswerRefused(ONE_OPTION_ONLY)
+            response = response[0]
+        return _option_id(response, options)
+    if qtype == QuestionType.MULTIPLE:
+        chosen = response if isinstance(response, list) else [response]
+        return sorted({_option_id(r, options) for r in chosen})
+    if isinstance(response, list | dict):
+        raise AnswerRefused(TEXT_ONLY)
     text = str(response)
+    if qtype == QuestionType.FILL_BLANK and len(text) > MAX_BLANK_ANSWER:
+        raise AnswerRefused(BLANK_TOO_LONG % {"limit": MAX_BLANK_ANSWER})
     if len(text) > MAX_TEXT_ANSWER:
-        raise ExamError(ANSWER_TOO_LONG)
+        raise AnswerRefused(ANSWER_TOO_LONG)
     return text
 
 
+def _with_types(attempt: Attempt) -> None:
+    """Papers drawn before entries carried their question's type ("t") get it from their versions
+    (one query, only for such papers)."""
+    missing = [e for e in attempt.paper if "t" not in e]
+    if missing:
+        types = dict(
+            QuestionVersion.objects.filter(pk__in=[e["v"] for e in missing]).values_list("pk", "data__qtype")
+        )
+        for entry in missing:
+            entry["t"] = types.get(entry["v"])
+
+
 def _entry(attempt: Attempt, question_id: int) -> dict:
+    _with_types(attempt)
     entry = next((e for e in attempt.paper if e["q"] == question_id), None)
     if entry is None:
         raise ExamError(NOT_ON_PAPER)
@@ -351,6 +388,7 @@ _papers = Local(size=PAPER_CACHE_SIZE, expiring=False)
 
 
 def _paper_remember(attempt: Attempt) -> None:
+    _with_types(attempt)
     _papers.set((attempt.pk, attempt.user_id), (attempt.started_at, {e["q"]: e for e in attempt.paper}))
 
 
@@ -451,8 +489,13 @@ def answer_save(
     return answer
 
 
-def answer_feedback(*, attempt: Attempt, question_id: int, response) -> dict:
-    """Practice mode (练习): whether the answer is right, the right answer and the explanation."""
+def answer_feedback(*, attempt: Attempt, question_id: int, response) -> dict | None:
+    """Practice (练习): whether the answer is right, the right answer and the explanation — or None
+    where the reveal rule withholds the key from the person (``exams.reveal.keys_shown``): a
+    formal exam in progress, a question of their sitting in progress, a question of an exam that
+    never shows its answers."""
+    if question_id not in keys_shown(attempt=attempt, question_ids=[question_id]):
+        return None
     entry = _entry(attempt, question_id)
     version = QuestionVersion.objects.get(pk=entry["v"])
     score = grading.score_answer(version_to_grading(version.data), _clean_response(entry, response))
@@ -502,7 +545,10 @@ def _finish(attempt: Attempt, result: grading.Result, *, now: datetime.datetime)
     if result.pending:
         return
     verdicts = {e["q"]: s.correct for e, s in zip(attempt.paper, result.per_question, strict=True)}
-    _wrong_book_update(attempt.user, verdicts, now=now)
+    _with_types(attempt)
+    # An essay is marked, not right or wrong: it never enters the wrong-answer book.
+    essays = {e["q"] for e in attempt.paper if e["t"] == QuestionType.ESSAY}
+    _wrong_book_update(attempt.user, {q: ok for q, ok in verdicts.items() if q not in essays}, now=now)
     PointsEntry.objects.update_or_create(
         attempt=attempt,
         defaults={
@@ -620,9 +666,11 @@ def answer_mark(*, answer_id: int, marker, awarded: Decimal, comment: str = "", 
 
 @transaction.atomic
 def wrong_book_practice_start(*, user, seed: int | None = None) -> Attempt:
-    """A practice sitting drawn from the learner's unmastered wrong answers (错题重练)."""
+    """A practice sitting drawn from the learner's unmastered wrong answers (错题重练), of those
+    the reveal rule lets practice serve them (``exams.reveal.wrong_book_entries``)."""
     ids = list(
-        WrongAnswer.objects.filter(user=user, mastered_at__isnull=True)
+        wrong_book_entries(user=user)
+        .filter(mastered_at__isnull=True)
         .order_by("-times_wrong", "-last_wrong_at")
         .values_list("question_id", flat=True)[:WRONG_BOOK_QUESTIONS]
     )
@@ -638,7 +686,8 @@ def wrong_book_practice_start(*, user, seed: int | None = None) -> Attempt:
 
 def daily_practice_start(*, user, today: datetime.date | None = None) -> Attempt:
     """Today's practice (每日一练): a few questions drawn from the learner's weakest areas, the
-    same all day (the day and the person seed the draw)."""
+    same all day (the day and the person seed the draw), of those the reveal rule lets practice
+    serve them (``exams.reveal.practice_questions``): never one of their sitting in progress."""
     from .selectors import weak_area_ids_for_user
 
     today = today or timezone.localdate()
@@ -647,11 +696,10 @@ def daily_practice_start(*, user, today: datetime.date | None = None) -> Attempt
         return existing
     rng = random.Random(f"{user.pk}-{today.isoformat()}")
     areas = weak_area_ids_for_user(user=user)
-    pool = list(
-        Question.objects.filter(bank__area_id__in=areas).exclude(qtype="essay").values_list("pk", flat=True)
-    )
+    served = practice_questions(user=user)
+    pool = list(served.filter(bank__area_id__in=areas).values_list("pk", flat=True))
     if len(pool) < DAILY_QUESTIONS:
-        pool = list(Question.objects.exclude(qtype="essay").values_list("pk", flat=True))
+        pool = list(served.values_list("pk", flat=True))
     ids = rng.sample(pool, min(DAILY_QUESTIONS, len(pool)))
     if not ids:
         raise ExamError(NO_QUESTIONS)

@@ -14,10 +14,9 @@ from django.views.decorators.http import require_POST
 from courses.selectors import module_locked_for_user, module_of
 from training.org.decorators import trainer_required
 
-from .choices import AttemptStatus, ExamMode, Layout, Reveal
+from .choices import AttemptStatus, ExamMode, Layout
 from .models import Answer, Attempt, ExamPage
 from .selectors import (
-    answers_revealed,
     attempts_for_user,
     counted_attempt,
     item_analysis_for_bank,
@@ -29,10 +28,12 @@ from .selectors import (
     points_for_user,
     progress_by_area_for_user,
     question_banks_for_author,
+    review_for_attempt,
     wrong_book_for,
 )
 from .services import (
     MARK_OUT_OF_RANGE,
+    AnswerRefused,
     ExamError,
     answer_feedback,
     answer_mark,
@@ -98,6 +99,7 @@ def exam_page_serve(request, page: ExamPage):
     if context["locked"]:
         # The module's prerequisite comes first; nothing here can be started or handed in.
         return TemplateResponse(request, page.get_template(request), context)
+    status = 200
     if request.method == "POST":
         action = request.POST.get("action")
         try:
@@ -116,20 +118,18 @@ def exam_page_serve(request, page: ExamPage):
                 return redirect(f"{page.url}?attempt={attempt.pk}")
         except ExamError as error:
             context["error"] = str(error)
+            if isinstance(error, AnswerRefused):
+                status = 422  # an answer the question cannot hold: nothing was handed in
     result_id = _int_or_none(request.GET.get("attempt"))
     if result_id:
         attempt = get_object_or_404(Attempt, pk=result_id, user=request.user, exam=page)
         if attempt.status != AttemptStatus.IN_PROGRESS:
-            context.update(
-                attempt=attempt,
-                items=paper_for_attempt(attempt=attempt),
-                revealed=answers_revealed(attempt=attempt),
-            )
+            context.update(attempt=attempt, items=review_for_attempt(attempt=attempt))
             return TemplateResponse(request, "exams/exam_page_result.html", context)
     attempt = open_attempt_for_user(user=request.user, exam=page)
     if attempt is not None:
         context.update(_paper_context(attempt, request))
-        return TemplateResponse(request, "exams/exam_page_paper.html", context)
+        return TemplateResponse(request, "exams/exam_page_paper.html", context, status=status)
     context["past_attempts"] = attempts_for_user(user=request.user, exam=page).defer("paper")[:10]
     context["counted"] = counted_attempt(user=request.user, exam=page)
     # Staggered entry: the page's script waits this long after the click before it starts.
@@ -163,17 +163,14 @@ def answer_save_view(request, attempt_id: int):
         )
     except Attempt.DoesNotExist:
         raise Http404 from None
+    except AnswerRefused as error:
+        return JsonResponse({"saved": False, "error": str(error)}, status=422)
     except ExamError as error:
         return JsonResponse({"saved": False, "error": str(error)}, status=409)
     reply = {"saved": True, "question": question_id, "saved_at": answer.saved_at.isoformat()}
-    attempt = answer.attempt
-    practice = attempt.exam_id is None or (
-        attempt.exam.mode == ExamMode.PRACTICE and attempt.exam.reveal == Reveal.IMMEDIATELY
-    )
-    if practice:
-        reply["feedback"] = answer_feedback(
-            attempt=attempt, question_id=question_id, response=answer.response
-        )
+    feedback = answer_feedback(attempt=answer.attempt, question_id=question_id, response=answer.response)
+    if feedback is not None:
+        reply["feedback"] = feedback
     return JsonResponse(reply)
 
 
@@ -184,18 +181,23 @@ def answer_save_view(request, attempt_id: int):
 def practice(request, attempt_id: int):
     """A practice sitting of the wrong-answer book or the daily practice: paper, hand-in, result."""
     attempt = get_object_or_404(Attempt, pk=attempt_id, user=request.user, exam__isnull=True)
+    error, status = None, 200
     if request.method == "POST" and attempt.status == AttemptStatus.IN_PROGRESS:
-        attempt_submit(
-            attempt_id=attempt.pk, user=request.user, answers=_responses_from_post(request.POST, attempt)
-        )
-        return redirect("exams:practice", attempt.pk)
+        try:
+            attempt_submit(
+                attempt_id=attempt.pk, user=request.user, answers=_responses_from_post(request.POST, attempt)
+            )
+            return redirect("exams:practice", attempt.pk)
+        except ExamError as refused:
+            error, status = str(refused), 422 if isinstance(refused, AnswerRefused) else 409
     if attempt.status != AttemptStatus.IN_PROGRESS:
         return render(
             request,
             "exams/practice_result.html",
-            {"attempt": attempt, "items": paper_for_attempt(attempt=attempt), "revealed": True},
+            {"attempt": attempt, "items": review_for_attempt(attempt=attempt)},
         )
-    return render(request, "exams/practice_paper.html", _paper_context(attempt, request))
+    context = {**_paper_context(attempt, request), "error": error}
+    return render(request, "exams/practice_paper.html", context, status=status)
 
 
 @login_required

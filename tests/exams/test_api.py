@@ -105,7 +105,7 @@ def test_saving_an_answer_takes_at_most_four_queries(client, people, exam):
     assert len(real) <= 4, [q["sql"][:80] for q in real]
 
 
-def test_bad_answers_get_a_clear_409(client, people, exam):
+def test_an_option_of_no_question_is_a_clear_422_and_a_question_off_the_paper_a_409(client, people, exam):
     client.force_login(people["learner"].user)
     attempt = client.post(
         "/api/v1/attempts", json.dumps({"exam_id": exam.pk}), content_type="application/json"
@@ -114,7 +114,8 @@ def test_bad_answers_get_a_clear_409(client, people, exam):
     response = _put(
         client, f"/api/v1/attempts/{attempt['id']}/answers/{question['id']}", {"response": 999999}
     )
-    assert response.status_code == 409 and response.json()["detail"]
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["msg"] == "该选项不属于这道题。"
     response = _put(client, f"/api/v1/attempts/{attempt['id']}/answers/424242", {"response": None})
     assert response.status_code == 409
 

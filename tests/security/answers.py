@@ -101,7 +101,10 @@ class Case:
     the URL's parameters, ``query`` the query string, ``data`` the POST form (``body``: a JSON
     body); values ``"@key"`` name objects of the fixture world. ``leaks``: for a role, the
     personal data this view rightly shows it (by default nothing out of the role's reach may
-    appear). ``why`` explains anything unusual — required when nothing is requested.
+    appear). ``hides``: for a role, what this very answer must not show it though others may (an
+    answer key the reveal rule withholds: an explanation, a right/wrong mark, a feedback field;
+    ``"@key"`` values allowed). ``why`` explains anything unusual — required when nothing is
+    requested.
     """
 
     get: Roles | None = None
@@ -113,6 +116,7 @@ class Case:
     body: dict[str, Any] | None = None
     url: str | None = None  # a literal path, for patterns that cannot be reversed (catch-alls)
     leaks: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    hides: dict[str, tuple[str, ...]] = field(default_factory=dict)
     unchanged: tuple[str, ...] = ()  # roles whose write must change nothing though not refused
     why: str = ""
 

@@ -428,4 +428,10 @@ def check_role(*, role: str, client, world, targets: list[Target], policy: dict,
                         report.problems.append(
                             f"{target.describe()}: {shown} shows {role} data out of its reach: {secret}"
                         )
+            if outcome.text is not None and case is not None:
+                for hidden in case.hides.get(role, ()):
+                    if str(world.ref(hidden)) in outcome.text:
+                        report.problems.append(
+                            f"{target.describe()}: {shown} shows {role} what its policy hides: {hidden}"
+                        )
     return report

@@ -71,6 +71,10 @@ TRAINERS_WRITE = TRAINERS.but(trainer=REDIRECT, admin=REDIRECT)
 WAGTAIL_ADMINS_WRITE = WAGTAIL_ADMINS.but(admin=OK)
 # A unit above every manager's subtree (the city): no manager reaches it.
 ABOVE_MANAGERS = MANAGERS.but(other_manager=HIDDEN, manager=HIDDEN)
+# The reveal rule (exams/reveal.py): what an answer withholding a key must not show — its
+# explanation, a right/wrong mark per question, and in JSON the fields that carry either.
+KEY_ON_A_PAGE = ("@never_question.explanation", "reviewed right", "reviewed wrong", "✓")
+KEY_IN_JSON = ('"correct"', '"right_options"', '"explanation"', '"awarded"', '"feedback"')
 
 
 def own_snippets(prefix: str, mine: str, other: str) -> dict:
@@ -167,6 +171,13 @@ POLICY = {
     "page:exams.ExamPage": [
         view(SIGNED_IN),
         view(OWN, query={"attempt": "@attempt_graded"}),
+        # the reveal rule: an exam that never shows its answers shows its total, no key
+        view(
+            OWN,
+            args={"page": "@exam_never"},
+            query={"attempt": "@attempt_never"},
+            hides={"learner": KEY_ON_A_PAGE},
+        ),
         view(post=OWN.but(learner=REDIRECT), data={"action": "submit", "attempt": "@attempt_open"}),
     ],
     # --- learning and exams --------------------------------------------------------------------------
@@ -178,13 +189,28 @@ POLICY = {
         body={"viewing": "@viewing.token", "intervals": [[0, 1]], "position": 1},
     ),
     "courses:live_attendance": view(Roles(LOGIN, DENIED, OK, OK, OK, OK), args={"page_id": "@live"}),
-    "exams:answer_save": view(
-        POST_ONLY, post=OWN, args={"attempt_id": "@attempt_open"}, data={"question": "@open_question"}
+    "exams:answer_save": [
+        view(POST_ONLY, post=OWN, args={"attempt_id": "@attempt_open"}, data={"question": "@open_question"}),
+        # the reveal rule: practice tells nothing of a question of the person's sitting in progress
+        view(
+            post=OWN,
+            args={"attempt_id": "@practice_early"},
+            data={"question": "@early_question", "response": "@early_right"},
+            hides={"learner": KEY_IN_JSON},
+        ),
+    ],
+    # the reveal rule: practice serves no question of an exam that never shows its answers
+    "exams:practice": view(
+        OWN,
+        post=OWN.but(learner=REDIRECT),
+        args={"attempt_id": "@practice"},
+        hides={"learner": ("@never_question.stem",)},
     ),
-    "exams:practice": view(OWN, post=OWN.but(learner=REDIRECT), args={"attempt_id": "@practice"}),
     "exams:drills": view(SIGNED_IN),
     "exams:daily": view(POST_ONLY, post=SIGNED_IN_REDIRECTED),
-    "exams:wrong_book": view(SIGNED_IN, post=SIGNED_IN_REDIRECTED),
+    "exams:wrong_book": view(
+        SIGNED_IN, post=SIGNED_IN_REDIRECTED, hides={"learner": ("@never_question.stem",)}
+    ),
     "exams:progress": view(SIGNED_IN),
     "exams:marking_queue": view(TRAINERS),
     "exams:mark_answer": [
@@ -314,8 +340,14 @@ POLICY = {
         args={"attempt_id": "@attempt_open", "question_id": "@open_question"},
         body={"response": None},
     ),
-    "POST /api/v1/attempts/{attempt_id}/submit": view(post=API_OWN, args={"attempt_id": "@attempt_open"}),
-    "GET /api/v1/attempts/{attempt_id}": view(API_OWN, args={"attempt_id": "@attempt_graded"}),
+    "POST /api/v1/attempts/{attempt_id}/submit": [
+        view(post=API_OWN, args={"attempt_id": "@attempt_open"}),
+        view(post=API_OWN, args={"attempt_id": "@attempt_never"}, hides={"learner": KEY_IN_JSON}),
+    ],
+    "GET /api/v1/attempts/{attempt_id}": [
+        view(API_OWN, args={"attempt_id": "@attempt_graded"}),
+        view(API_OWN, args={"attempt_id": "@attempt_never"}, hides={"learner": KEY_IN_JSON}),
+    ],
     # --- our own screens in the Wagtail admin ------------------------------------------------------------
     "textbook_new_version": [
         view(WAGTAIL, args={"page_id": "@textbook"}),

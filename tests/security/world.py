@@ -33,6 +33,9 @@ LEARNER_PHONE = "13912345678"
 WEST_PHONE = "13887654321"
 # The reference answer of a question in another trainer's bank: only its author and admins see it.
 OTHER_BANK_KEY = "参考要点：彼题仅出题人可见"
+# The explanation of a question of an exam that never shows its answers: no learner ever sees it.
+NEVER_KEY = "解析：本题答案永不公布"
+NEVER_STEM = "永不公布答案的考题：失业登记在哪里办理？"
 
 
 @dataclass
@@ -192,7 +195,6 @@ def build() -> World:
         attempt_id=attempt_graded.pk, user=learner.user, answers=factories.correct_answers(attempt_graded)
     )
     attempt_open = attempt_start(user=learner.user, exam=exam)
-    practice = daily_practice_start(user=learner.user)
 
     def essay_answer(bank, explanation):
         essay = factories.typed_question(bank, "essay", stem=f"简述{bank.area.name}的办理流程。", points=4)
@@ -207,6 +209,28 @@ def build() -> World:
 
     answer_mine, question_mine = essay_answer(bank_mine, "参考要点：登记、申领、审核。")
     answer_other, question_other = essay_answer(bank_other, OTHER_BANK_KEY)
+
+    # --- the reveal rule (答案公布): an exam that never shows its answers, handed in all wrong; a
+    # daily practice drawn yesterday whose questions are now on a formal sitting in progress
+    exam_never = factories.exam_of(factories.module(area_code="employment", lessons=0, questions=0))
+    exam_never.reveal = "never"
+    exam_never.save()
+    never_question = factories.typed_question(exam_never.bank, "single", stem=NEVER_STEM)
+    never_question.explanation = NEVER_KEY
+    never_question.save(update_fields=["explanation"])
+    ExamFixedQuestion.objects.create(page=exam_never, question=never_question, sort_order=0)
+    attempt_never = attempt_start(user=learner.user, exam=exam_never)
+    wrong = never_question.choices.filter(is_correct=False).first()
+    attempt_submit(attempt_id=attempt_never.pk, user=learner.user, answers={never_question.pk: wrong.pk})
+    practice_early = daily_practice_start(user=learner.user, today=today - datetime.timedelta(days=1))
+    exam_live = factories.exam_of(factories.module(area_code="employment", lessons=0, questions=0))
+    for order, entry in enumerate(practice_early.paper):
+        ExamFixedQuestion.objects.create(page=exam_live, question_id=entry["q"], sort_order=order)
+    attempt_live = attempt_start(user=learner.user, exam=exam_live)
+    early_question = practice_early.paper[0]["q"]
+    early_right = factories.correct_answers(practice_early)[early_question]
+    # Today's practice, drawn with all of the above in place.
+    practice = daily_practice_start(user=learner.user)
     # Another trainer's edits are in Wagtail's history (the site history report reads it).
     from wagtail.log_actions import log
 
@@ -318,6 +342,13 @@ def build() -> World:
         "attempt_open": attempt_open,
         "open_question": attempt_open.paper[0]["q"],
         "practice": practice,
+        "exam_never": exam_never,
+        "never_question": never_question,
+        "attempt_never": attempt_never,
+        "practice_early": practice_early,
+        "attempt_live": attempt_live,
+        "early_question": early_question,
+        "early_right": early_right,
         "cert_here": cert_here,
         "cert_there": cert_there,
         "rule": rule,
@@ -356,7 +387,7 @@ def build() -> World:
     everyone = (LEARNER_ID, WEST_ID, LEARNER_PHONE, WEST_PHONE, "key=east-secret", "key=west-secret")
     secrets = {
         "anonymous": (LEARNER_NAME, WEST_LEARNER_NAME, *everyone),
-        "learner": (WEST_LEARNER_NAME, WEST_ID, WEST_PHONE),
+        "learner": (WEST_LEARNER_NAME, WEST_ID, WEST_PHONE, NEVER_KEY),
         # ID numbers and phones whole are for administrators only; trainers find people by name.
         "trainer": (*everyone, OTHER_BANK_KEY),
         "other_manager": (LEARNER_NAME, *everyone),
