@@ -8,7 +8,8 @@ from django.utils.translation import gettext_lazy as _
 from training.org.personal_data import Erasure, PersonalDataExport, Section, columns_of
 
 from .choices import QuestionType
-from .models import Answer, Attempt, PointsEntry, WrongAnswer
+from .models import Answer, Attempt, PointsEntry
+from .reveal import questions_withheld, sitting_shows_keys, wrong_book_entries
 
 
 def _response_text(response, data: dict | None) -> str:
@@ -25,7 +26,11 @@ def _response_text(response, data: dict | None) -> str:
 
 def collect_exams(export: PersonalDataExport) -> None:
     """Every attempt with its score, every answer with the question as it was given, marks and
-    comments; the wrong-answer book and practice points. Four queries."""
+    comments; the wrong-answer book and practice points. Seven queries.
+
+    What the reveal rule withholds from the person (exams/reveal.py) stays out of the download
+    too: no points, right/wrong or comment per question of a sitting whose keys are withheld, no
+    wrong-answer book entry of such a question."""
     user = export.user
     fields = [
         "pk",
@@ -59,18 +64,24 @@ def collect_exams(export: PersonalDataExport) -> None:
         )
     )
     answers = []
-    for answer in (
-        Answer.objects.filter(attempt__user=user).select_related("version").order_by("attempt_id", "pk")
-    ):
+    rows = list(
+        Answer.objects.filter(attempt__user=user)
+        .select_related("version", "attempt__exam")
+        .defer("attempt__paper")
+        .order_by("attempt_id", "pk")
+    )
+    withheld = questions_withheld(user_id=user.pk, question_ids={a.question_id for a in rows})
+    for answer in rows:
         data = answer.version.data if answer.version_id else {}
+        shown = answer.question_id not in withheld and sitting_shows_keys(attempt=answer.attempt)
         answers.append(
             {
                 "attempt": answer.attempt_id,
                 "question": (data or {}).get("stem", ""),
                 "response": _response_text(answer.response, data),
-                "awarded": answer.awarded,
-                "is_correct": answer.is_correct,
-                "marker_comment": answer.marker_comment,
+                "awarded": answer.awarded if shown else None,
+                "is_correct": answer.is_correct if shown else None,
+                "marker_comment": answer.marker_comment if shown else "",
                 "saved_at": answer.saved_at,
             }
         )
@@ -91,7 +102,7 @@ def collect_exams(export: PersonalDataExport) -> None:
         )
     )
     wrong = (
-        WrongAnswer.objects.filter(user=user)
+        wrong_book_entries(user=user)
         .order_by("last_wrong_at")
         .values("question__stem", "times_wrong", "last_wrong_at", "mastered_at")
     )

@@ -104,6 +104,18 @@ def wrong_book_entries(*, user, now: datetime.datetime | None = None) -> QuerySe
     return WrongAnswer.objects.filter(user=user, question__in=practice_questions(user=user, now=now))
 
 
+def sitting_shows_keys(*, attempt: Attempt, now: datetime.datetime | None = None) -> bool:
+    """The sitting's own policy: a practice sitting shows keys; an exam's sitting as its exam's
+    reveal policy says once handed in, and while in progress only in a practice-mode exam that
+    reveals immediately."""
+    if attempt.exam_id is None:
+        return True
+    exam = attempt.exam
+    if attempt.status == AttemptStatus.IN_PROGRESS:
+        return exam.mode == ExamMode.PRACTICE and exam.reveal == Reveal.IMMEDIATELY
+    return exam_key_public(exam=exam, now=now)
+
+
 def keys_shown(*, attempt: Attempt, question_ids=None, now: datetime.datetime | None = None) -> set[int]:
     """The questions of a sitting (all, or those of ``question_ids``) whose keys its person may see
     now: the sitting's own policy, then what is withheld from the person whatever the sitting."""
@@ -113,14 +125,8 @@ def keys_shown(*, attempt: Attempt, question_ids=None, now: datetime.datetime | 
         ids &= set(question_ids)
     if not ids:
         return set()
-    if attempt.exam_id is not None:
-        exam = attempt.exam
-        if attempt.status == AttemptStatus.IN_PROGRESS:
-            own = exam.mode == ExamMode.PRACTICE and exam.reveal == Reveal.IMMEDIATELY
-        else:
-            own = exam_key_public(exam=exam, now=now)
-        if not own:
-            return set()
+    if not sitting_shows_keys(attempt=attempt, now=now):
+        return set()
     return ids - questions_withheld(
         user_id=attempt.user_id, question_ids=ids, now=now, except_attempt_id=attempt.pk
     )

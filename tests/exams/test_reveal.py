@@ -2,7 +2,11 @@
 API, daily practice, the answer feedback of practice and the wrong-answer book."""
 
 import datetime
+import io
+import json
+import zipfile
 
+from django.urls import reverse
 from django.utils import timezone
 
 import pytest
@@ -158,6 +162,17 @@ def test_never_questions_are_not_served_by_daily_practice_unless_their_bank_is_o
             e["q"] for e in daily_practice_start(user=user, today=today + datetime.timedelta(days=day)).paper
         }
     assert never_ids & served
+
+
+def test_never_the_personal_data_download_carries_no_mark_per_question(client, never):
+    client.force_login(never["user"])
+    archive = zipfile.ZipFile(io.BytesIO(client.post(reverse("org:my_data_download")).content))
+    sections = {s["key"]: s for s in json.loads(archive.read("personal-data.json"))["sections"]}
+    answers = [a for a in sections["answers"]["rows"] if a["question"].startswith("永不公布的考题")]
+    assert len(answers) == 3
+    assert all(a["is_correct"] is None and a["awarded"] is None for a in answers)
+    assert not any(w["question__stem"].startswith("永不公布") for w in sections["wrong_book"]["rows"])
+    assert sections["attempts"]["rows"][0]["score"] == "0"
 
 
 def test_after_close_withholds_the_keys_until_the_window_closes(client, people):
