@@ -26,7 +26,7 @@ from django.test import Client, override_settings
 import pytest
 
 from . import matrix
-from .answers import DENIED, MANAGERS, REDIRECT, ROLES, SIGNED_IN, Roles, view
+from .answers import DENIED, MANAGERS, PUBLIC, REDIRECT, ROLES, SIGNED_IN, Roles, view
 from .policy import POLICY, RULES
 from .world import LEARNER_NAME, build
 
@@ -182,6 +182,22 @@ def test_the_matrix_catches_a_missing_entry_a_wrong_answer_a_write_and_a_leak(wo
     )
     assert len(report.problems) == 1
     assert f"shows manager data out of its reach: {LEARNER_NAME}" in report.problems[0]
+
+
+def test_the_matrix_catches_what_a_policy_hides(world, targets):
+    """``hides=``: a string the answer must not show that role (an answer key), though others may."""
+    report = matrix.check_role(
+        role="learner",
+        client=_client_as(world, "learner"),
+        world=world,
+        targets=[t for t in targets if t.key == "healthz"],
+        policy={"healthz": view(PUBLIC, hides={"learner": ('"ok"',)})},
+        rules=[],
+        relogin=lambda: False,
+    )
+    assert report.problems == [
+        'URL name healthz (pattern healthz/): GET /healthz/ shows learner what its policy hides: "ok"'
+    ]
 
 
 def test_site_history_is_offered_to_administrators_only(world):
