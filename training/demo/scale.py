@@ -267,7 +267,7 @@ def seed_attempts(*, rng: random.Random) -> str:
         for q, version in drawn:
             options = [o["id"] for o in version.data["options"]]
             rng.shuffle(options)
-            paper.append({"q": q, "v": version.pk, "c": options})
+            paper.append({"q": q, "v": version.pk, "c": options, "t": version.data["qtype"]})
             choice = right[q] if rng.random() < 0.75 else rng.choice(options)
             given.append((q, version.pk, choice, choice == right[q]))
         correct = sum(1 for g in given if g[3])
