@@ -189,7 +189,7 @@ class QuestionBankForm(WagtailAdminModelForm):
         if (
             owner is not None
             and area is not None
-            and not trainers_of_area(area_id=area.pk).filter(pk=owner.pk)
+            and not trainers_of_area(area_id=area.pk).filter(pk=owner.pk).exists()
         ):
             self.add_error("owner", _("Choose a trainer of the bank's business area."))
         return data
