@@ -40,6 +40,8 @@ run: messages demo static
 	@echo "    demo_learner   learner at 湖滨社区 (东湖区)"
 	@echo "    demo_manager   district manager of 东湖区"
 	@echo "    demo_trainer   trainer for 就业服务 and 失业保险 (Wagtail admin)"
+	@echo "    demo_trainer_insurance  trainer for 养老保险, 医疗保险 and 社会保障卡"
+	@echo "    demo_trainer_labour     trainer for 劳动关系, 劳动保障监察 and 离退休人员管理"
 	@echo "    demo_senior    senior trainer, approves what trainers submit"
 	@echo "    demo_admin     administrator"
 	@echo "  Ctrl-C stops the web server and the worker."

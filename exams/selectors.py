@@ -176,12 +176,12 @@ def counted_attempt(*, user, exam: ExamPage) -> Attempt | None:
 
 
 def question_banks_for_author(*, user) -> QuerySet[QuestionBank]:
-    """Banks a trainer may author and mark (题库): their own; an administrator all of them."""
-    from training.org.selectors import scope_for_user
+    """Banks a trainer may author, import into, export, analyse and mark (题库): every bank of
+    the business areas they act on (``training.org.selectors.may_act_on_area``: all of them for
+    administrators and for trainers whose role names no area). The owner is a contact, not a key."""
+    from training.org.selectors import areas_q
 
-    if scope_for_user(user).is_admin:
-        return QuestionBank.objects.all()
-    return QuestionBank.objects.filter(owner=user)
+    return QuestionBank.objects.filter(areas_q(user=user))
 
 
 def questions_for_author(*, user) -> QuerySet[Question]:
@@ -190,7 +190,7 @@ def questions_for_author(*, user) -> QuerySet[Question]:
 
 
 def marking_queue_for(*, user) -> QuerySet[Answer]:
-    """Essay answers waiting for a mark (待阅卷) in the banks this trainer owns, oldest first."""
+    """Essay answers waiting for a mark (待阅卷) in the banks of this trainer's areas, oldest first."""
     return (
         Answer.objects.filter(
             question__qtype="essay",

@@ -1,5 +1,6 @@
-"""Authoring of question banks in the Wagtail admin, scoped: a trainer sees and edits only the
-banks they own (and their questions); an administrator sees all."""
+"""Authoring of question banks in the Wagtail admin, scoped by business area: a trainer sees,
+edits, imports into and exports every bank of the areas they act on (and its questions), none of
+another area; an administrator sees all. A bank's owner is its contact, a trainer of its area."""
 
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from wagtail import hooks
 from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.panels import ObjectList
+from wagtail.admin.ui.tables import Column
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.chooser import (
     ChooseResultsView,
@@ -33,6 +35,14 @@ from wagtail.snippets.views.snippets import (
 )
 
 from training import uploads
+from training.org.models import BusinessArea
+from training.org.selectors import (
+    areas_q,
+    name_of_user,
+    trainer_area_ids,
+    trainers_of_area,
+    trainers_of_areas,
+)
 
 from .bank_io import FORMAT_BY_SUFFIX, MAX_UPLOAD_BYTES, questions_export, questions_import
 from .formats import xlsx as xlsx_format
@@ -46,15 +56,15 @@ def _bank_of(obj):
 
 
 def _owned(model, user):
-    """The banks, or the questions, a user authors (题库归属): a trainer their own, an admin all."""
+    """The banks, or the questions, a user authors (题库归属): those of their business areas."""
     if model is QuestionBank:
         return question_banks_for_author(user=user)
     return questions_for_author(user=user)
 
 
 class _OwnedObjectMixin:
-    """Edit, copy, delete, history and usage of another trainer's bank answer 404, as if it did
-    not exist."""
+    """Edit, copy, delete, history and usage of a bank (or question) of another business area
+    answer 404, as if it did not exist."""
 
     def get_object(self, *args, **kwargs):
         obj = super().get_object(*args, **kwargs)
@@ -124,15 +134,69 @@ class OwnedChooserViewSet(SnippetChooserViewSet):
 class BankCreateView(CreateView):
     def save_instance(self):
         instance = super().save_instance()
-        if instance.owner_id is None:
-            # A bank a trainer creates is theirs, so it stays in their scope.
-            instance.owner = self.request.user
+        user = self.request.user
+        if (
+            instance.owner_id is None
+            and trainers_of_area(area_id=instance.area_id).filter(pk=user.pk).exists()
+        ):
+            # Whoever creates a bank of their area is its first contact.
+            instance.owner = user
             instance.save(update_fields=["owner"])
         return instance
 
 
+def _owner_name(bank) -> str:
+    return name_of_user(bank.owner) if bank.owner_id else ""
+
+
+class OwnerChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return name_of_user(obj)
+
+
+class QuestionBankForm(WagtailAdminModelForm):
+    """A bank belongs to one of the trainer's business areas; its owner, the contact, is a
+    trainer of that area, shown by name."""
+
+    def __init__(self, *args, for_user=None, **kwargs):
+        super().__init__(*args, for_user=for_user, **kwargs)
+        if "area" in self.fields and for_user is not None:
+            # A plain list of the trainer's areas, not the catalogue's chooser that lists all.
+            old = self.fields["area"]
+            self.fields["area"] = forms.ModelChoiceField(
+                queryset=BusinessArea.objects.filter(areas_q(user=for_user, field="pk")),
+                label=old.label,
+                help_text=old.help_text,
+                widget=forms.Select,
+            )
+        if "owner" in self.fields:
+            if self.instance.area_id is not None:
+                owners = trainers_of_area(area_id=self.instance.area_id)
+            else:
+                owners = trainers_of_areas(area_ids=trainer_area_ids(for_user) if for_user else None)
+            old = self.fields["owner"]
+            self.fields["owner"] = OwnerChoiceField(
+                queryset=owners,
+                required=False,
+                label=old.label,
+                help_text=_("The trainer to ask about this bank. Every trainer of its area may edit it."),
+                widget=forms.Select,
+            )
+
+    def clean(self):
+        data = super().clean()
+        owner, area = data.get("owner"), data.get("area")
+        if (
+            owner is not None
+            and area is not None
+            and not trainers_of_area(area_id=area.pk).filter(pk=owner.pk).exists()
+        ):
+            self.add_error("owner", _("Choose a trainer of the bank's business area."))
+        return data
+
+
 class QuestionForm(WagtailAdminModelForm):
-    """A trainer can only put questions into banks they own."""
+    """A trainer can only put questions into banks of their business areas."""
 
     def __init__(self, *args, for_user=None, **kwargs):
         super().__init__(*args, for_user=for_user, **kwargs)
@@ -153,12 +217,14 @@ class QuestionBankViewSet(_OwnedViewSet):
     model = QuestionBank
     icon = "folder-open-inverse"
     add_view_class = BankCreateView
-    list_display = ["title", "area", "level", "owner"]
+    list_display = ["title", "area", "level", Column("owner", label=_("owner"), accessor=_owner_name)]
     list_filter = ["area", "level"]
     search_fields = ["title"]
 
+    edit_handler = ObjectList(QuestionBank.panels, base_form_class=QuestionBankForm)
+
     def get_queryset(self, request):
-        return question_banks_for_author(user=request.user).select_related("area", "owner")
+        return question_banks_for_author(user=request.user).select_related("area", "owner__staff")
 
 
 class QuestionViewSet(_OwnedViewSet):
@@ -186,7 +252,7 @@ register_snippet(ExamsMenuGroup)
 @hooks.register("before_delete_snippet")
 def limit_bulk_delete_to_own_banks(request, instances):
     """Bulk delete (``/admin/bulk/exams/question/delete/?id=…``) goes around the viewsets: another
-    trainer's bank or question answers 404 there too."""
+    area's bank or question answers 404 there too."""
     for obj in instances:
         if (
             isinstance(obj, QuestionBank | Question)

@@ -82,6 +82,16 @@ def test_seed_demo_builds_a_realistic_city_and_a_second_run_changes_nothing(sett
     trainer_role = RoleAssignment.objects.get(user__username="demo_trainer", role=Role.TRAINER)
     assert set(trainer_role.areas.values_list("code", flat=True)) == {"employment", "unemployment"}
     assert RoleAssignment.objects.filter(user__username="demo_senior", role=Role.SENIOR_TRAINER).exists()
+    # each area's question banks have a trainer of that area as their contact (owner)
+    from exams.models import QuestionBank
+    from training.org.selectors import trainers_of_area
+
+    assert QuestionBank.objects.count() == 16
+    for bank in QuestionBank.objects.select_related("area", "owner"):
+        assert trainers_of_area(area_id=bank.area_id).filter(pk=bank.owner_id).exists(), bank.title
+    assert set(
+        QuestionBank.objects.filter(owner__username="demo_trainer").values_list("area__code", flat=True)
+    ) == {"employment", "unemployment"}
 
     # learning content of issue 3: chapters, a revised textbook, prerequisites, videos, live sessions
     from courses.models import LessonVideo, LiveSessionPage, TextbookChapterPage, VideoLessonPage

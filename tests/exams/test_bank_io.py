@@ -210,10 +210,14 @@ def test_command_imports_and_exits_non_zero_on_errors(tmp_path, db):
 
 
 def test_admin_upload_template_and_scope(client, people):
-    bank = factories.bank(area=factories.areas()["unemployment"], questions=0)
-    bank.owner = people["trainer"].user
-    bank.save()
-    theirs = factories.bank(area=factories.areas()["pension"], questions=0)
+    from training.org.services import role_grant
+
+    areas = factories.areas()
+    role_grant(user=people["trainer"].user, role="trainer", areas=[areas["unemployment"]])
+    bank = factories.bank(area=areas["unemployment"], questions=0)
+    theirs = factories.bank(area=areas["pension"], questions=0)
+    theirs.owner = people["trainer"].user  # owned, but of another area
+    theirs.save()
     client.force_login(people["trainer"].user)
     template = client.get("/admin/question-import/template.xlsx")
     assert template.status_code == 200
@@ -235,6 +239,6 @@ def test_admin_upload_template_and_scope(client, people):
     response = client.post(
         "/admin/question-import/", {"bank": theirs.pk, "file": SimpleUploadedFile("x.xlsx", _xlsx(GOOD))}
     )
-    assert Question.objects.filter(bank=theirs).count() == 0  # not a bank of theirs to fill
+    assert Question.objects.filter(bank=theirs).count() == 0  # not a bank of their areas to fill
     assert client.get(f"/admin/question-export/{theirs.pk}/gift/").status_code == 404
     assert client.get(f"/admin/question-export/{bank.pk}/gift/").status_code == 200

@@ -22,6 +22,7 @@ from exams.services import (
     wrong_book_practice_start,
 )
 from tests import factories
+from training.org.services import role_grant
 
 pytestmark = pytest.mark.django_db
 
@@ -204,7 +205,7 @@ def test_every_question_type_through_the_paper_form(client, people):
     assert attempt.score == Decimal("100.00") and attempt.passed
 
 
-def test_essay_is_marked_by_the_bank_owner_and_the_result_follows(
+def test_essay_is_marked_by_a_trainer_of_its_area_and_the_result_follows(
     client, people, django_capture_on_commit_callbacks
 ):
     user = people["learner"].user
@@ -230,7 +231,11 @@ def test_essay_is_marked_by_the_bank_owner_and_the_result_follows(
     assert attempt.status == AttemptStatus.SUBMITTED and attempt.passed is None
     answer = attempt.answers.get(question=essay)
 
+    # A trainer of another area may not mark it, though they own the bank (owners are contacts).
     other_trainer = factories.staff(org_unit=people["trainer"].org_unit, role="trainer").user
+    role_grant(user=other_trainer, role="trainer", areas=[factories.areas()["pension"]])
+    bank.owner = other_trainer
+    bank.save()
     with pytest.raises(ExamError):
         answer_mark(answer_id=answer.pk, marker=other_trainer, awarded=Decimal(4))
     client.force_login(other_trainer)
@@ -318,11 +323,12 @@ def test_item_analysis_flags_a_broken_question(people, tree):
 
 
 def test_trainer_pages_scope(client, people):
-    area = factories.areas()["employment"]
-    mine = factories.bank(area=area, questions=1)
-    mine.owner = people["trainer"].user
-    mine.save()
-    theirs = factories.bank(area=area, questions=1)
+    areas = factories.areas()
+    role_grant(user=people["trainer"].user, role="trainer", areas=[areas["employment"]])
+    mine = factories.bank(area=areas["employment"], questions=1)  # nobody's: the area decides
+    theirs = factories.bank(area=areas["pension"], questions=1)
+    theirs.owner = people["trainer"].user
+    theirs.save()
     client.force_login(people["trainer"].user)
     assert client.get(f"/exams/banks/{mine.pk}/analysis/").status_code == 200
     assert client.get(f"/exams/banks/{theirs.pk}/analysis/").status_code == 404

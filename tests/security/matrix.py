@@ -246,8 +246,9 @@ def reaches(target: Target, path: str) -> bool:
 
 # --- side effects -------------------------------------------------------------------------------------
 
-# Tables that a refused request may touch without changing anything that matters.
-_UNWATCHED = {"django_session"}
+# Tables that a refused request may touch without changing anything that matters: sessions, and
+# Wagtail's record of who has an edit form open (an edit form shown again with its errors).
+_UNWATCHED = {"django_session", "wagtailadmin_editingsession"}
 
 
 def _tables() -> list[str]:

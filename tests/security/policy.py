@@ -9,7 +9,9 @@ A new view needs one line here; ``tests/security/test_permission_matrix.py`` fai
 page type or API operation that has none. The roles, in order: anonymous, learner, trainer (for
 就业服务 only), the manager of the *other* district (西城区), the manager of *this* district (东湖区),
 administrator. Objects named ``@key`` are built in ``tests/security/world.py``: ``…_here`` ones
-belong to 东湖区, ``…_there`` ones to 西城区, ``…_mine`` ones to the trainer.
+belong to 东湖区, ``…_there`` ones to 西城区, ``…_mine`` ones to the trainer's business area
+(就业服务), ``…_other`` ones to another (养老保险) — whoever owns them: areas, not owners, decide
+(``training.org.selectors.may_act_on_area``).
 
 Answers (``tests/security/answers.py``): OK 200 · LOGIN 302 to /accounts/login/ · ADMIN_LOGIN 302 to
 /admin/login/ · ADMIN_DENIED 302 to /admin/ ("no permission") · DENIED 403 · HIDDEN 404 (another
@@ -77,14 +79,28 @@ KEY_ON_A_PAGE = ("@never_question.explanation", "reviewed right", "reviewed wron
 KEY_IN_JSON = ('"correct"', '"right_options"', '"explanation"', '"awarded"', '"feedback"')
 
 
-def own_snippets(prefix: str, mine: str, other: str) -> dict:
-    """A snippet viewset scoped to its owner (question banks, questions): a trainer lists, adds
-    and edits their own; another trainer's object answers 404, whatever the view."""
+def own_snippets(
+    prefix: str, mine: str, other: str, *, add_other: dict | None = None, edit: dict | None = None
+) -> dict:
+    """A snippet viewset scoped to business areas (question banks, questions): a trainer lists,
+    adds and edits those of their areas; another area's object answers 404, whatever the view.
+    ``add_other``: a form adding an object to another area, which a trainer is shown again with
+    its error, nothing added; ``edit``: a form that moves an object to another area, refused the
+    same way (and another area's object is not there to edit)."""
     mine_only = WAGTAIL.but(trainer=HIDDEN)
+    add = view(WAGTAIL)
+    if add_other is not None:
+        add = view(
+            WAGTAIL,
+            post=WAGTAIL.but(admin=REDIRECT),
+            data=add_other,
+            unchanged=("trainer",),
+            why="another area is not among a trainer's choices",
+        )
     entries = {
         f"wagtailsnippets_{prefix}:list": view(WAGTAIL),
         f"wagtailsnippets_{prefix}:list_results": view(WAGTAIL),
-        f"wagtailsnippets_{prefix}:add": view(WAGTAIL),
+        f"wagtailsnippets_{prefix}:add": add,
         f"wagtailsnippetchoosers_{prefix}:choose": view(WAGTAIL),
         f"wagtailsnippetchoosers_{prefix}:choose_results": view(WAGTAIL),
         f"wagtailsnippetchoosers_{prefix}:create": view(WAGTAIL),
@@ -97,6 +113,17 @@ def own_snippets(prefix: str, mine: str, other: str) -> dict:
         entries[f"wagtailsnippets_{prefix}:{name}"] = [
             view(WAGTAIL, args={"pk": mine}),
             view(mine_only, args={"pk": other}),
+        ]
+    if edit is not None:
+        entries[f"wagtailsnippets_{prefix}:edit"] += [
+            view(
+                post=WAGTAIL.but(admin=REDIRECT),
+                args={"pk": mine},
+                data=edit,
+                unchanged=("trainer",),
+                why="another area is not among a trainer's choices",
+            ),
+            view(post=mine_only.but(admin=REDIRECT), args={"pk": other}, data=edit),
         ]
     entries[f"wagtailsnippetchoosers_{prefix}:chosen"] = [
         view(WAGTAIL, args={"pk": mine}),
@@ -255,12 +282,49 @@ POLICY = {
     "competency:job": view(Roles(LOGIN, HIDDEN, HIDDEN, HIDDEN, OK, HIDDEN), args={"pk": "@job"}),
     "competency:job_download": view(Roles(LOGIN, HIDDEN, HIDDEN, HIDDEN, OK, HIDDEN), args={"pk": "@job"}),
     "competency:people_search": view(TRAINERS, query={"q": "甄"}),
-    "competency:person_certifications": view(
-        TRAINERS,
-        post=TRAINERS_WRITE,
-        args={"staff_id": "@learner"},
-        data={"action": "issue", "area": "@area", "level": "intermediate", "reason": "补发证书"},
-    ),
+    # By hand (issue, revoke, practical): administrators, and trainers within their business
+    # areas (training.org.selectors.may_act_on_area); another area does not exist for a trainer.
+    "competency:person_certifications": [
+        view(
+            TRAINERS,
+            post=TRAINERS_WRITE,
+            args={"staff_id": "@learner"},
+            data={"action": "issue", "area": "@area", "level": "intermediate", "reason": "补发证书"},
+        ),
+        view(
+            post=TRAINERS_WRITE,
+            args={"staff_id": "@learner"},
+            data={"action": "revoke", "certification": "@cert_here", "reason": "材料不实"},
+        ),
+        view(
+            post=TRAINERS_WRITE,
+            args={"staff_id": "@learner"},
+            data={
+                "action": "practical",
+                "area": "@area",
+                "level": "basic",
+                "passed": "1",
+                "reason": "窗口实操",
+            },
+        ),
+        view(
+            TRAINERS,
+            post=TRAINERS_WRITE.but(trainer=HIDDEN),
+            args={"staff_id": "@west_learner"},
+            data={"action": "issue", "area": "@area_other", "level": "basic", "reason": "补发养老保险证书"},
+            why="养老保险 is not the trainer's area",
+        ),
+        view(
+            post=TRAINERS_WRITE.but(trainer=HIDDEN),
+            args={"staff_id": "@west_learner"},
+            data={"action": "revoke", "certification": "@cert_there", "reason": "材料不实"},
+        ),
+        view(
+            post=TRAINERS_WRITE.but(trainer=HIDDEN),
+            args={"staff_id": "@west_learner"},
+            data={"action": "practical", "area": "@area_other", "level": "basic", "passed": "1"},
+        ),
+    ],
     # --- plans ------------------------------------------------------------------------------------------
     "plans:my_tasks": view(
         SIGNED_IN,
@@ -358,7 +422,17 @@ POLICY = {
             why="养老保险 is not the trainer's area",
         ),
     ],
-    "question_import": view(WAGTAIL, post=WAGTAIL),
+    # Import into a bank: of the trainer's area, done; of another, the form refuses the bank.
+    "question_import": [
+        view(WAGTAIL, post=WAGTAIL),
+        view(post=WAGTAIL, data={"bank": "@bank_mine", "fmt": "aiken", "file": "@questions_file"}),
+        view(
+            post=WAGTAIL,
+            data={"bank": "@bank_other", "fmt": "aiken", "file": "@questions_file"},
+            unchanged=("trainer",),
+            why="another area's bank is not among a trainer's choices",
+        ),
+    ],
     "question_import_template": view(WAGTAIL),
     "question_export": [
         view(WAGTAIL, args={"bank_id": "@bank_mine", "fmt": "xlsx"}),
@@ -382,7 +456,13 @@ POLICY = {
         WAGTAIL_ADMINS.but(admin=HIDDEN), args={"pk": "@job"}, why="not a roster job of this admin"
     ),
     "org_staff_erase": view(WAGTAIL_ADMINS, post=WAGTAIL_ADMINS_WRITE, args={"staff_id": "@west_learner"}),
-    **own_snippets("exams_questionbank", "@bank_mine", "@bank_other"),
+    **own_snippets(
+        "exams_questionbank",
+        "@bank_mine",
+        "@bank_other",
+        add_other={"title": "养老保险待遇题库", "area": "@area_other", "level": "basic", "owner": ""},
+        edit={"title": "养老保险待遇题库", "area": "@area_other", "level": "basic", "owner": ""},
+    ),
     **own_snippets("exams_question", "@question_mine", "@question_other"),
     **admin_snippets(
         "notify_robotwebhook",

@@ -69,6 +69,21 @@ class World:
         return None
 
 
+# One question in Aiken, for the import screen.
+AIKEN = "失业保险金按月发放吗？\nA. 按月发放\nB. 一次性发放\nANSWER: A\n"
+
+
+@dataclass(frozen=True)
+class Upload:
+    """A file for a form (the test client reads it once per request, so it is never used up)."""
+
+    name: str
+    content: bytes
+
+    def read(self) -> bytes:
+        return self.content
+
+
 def _png() -> bytes:
     buffer = io.BytesIO()
     PILImage.new("RGB", (8, 8), (200, 30, 30)).save(buffer, "PNG")
@@ -158,11 +173,13 @@ def build() -> World:
     module_other = factories.module(area_code="pension", lessons=1)
     lesson = factories.lessons_of(module)[0]
     exam = factories.exam_of(module)
+    # Banks follow business areas, not owners (an owner is a contact): the trainer owns the
+    # 养老保险 bank and reaches it no more for that; the 就业服务 bank, another trainer's, is theirs.
     bank_mine = exam.bank
-    bank_mine.owner = trainer.user
+    bank_mine.owner = other_trainer.user
     bank_mine.save(update_fields=["owner"])
     bank_other = factories.exam_of(module_other).bank
-    bank_other.owner = other_trainer.user
+    bank_other.owner = trainer.user
     bank_other.save(update_fields=["owner"])
 
     video = LessonVideo(title="窗口受理演示", type="video", collection=Collection.get_first_root_node())
@@ -310,6 +327,8 @@ def build() -> World:
     objects = {
         **tree,
         "area": areas["employment"],
+        "area_other": areas["pension"],
+        "questions_file": Upload("题目.txt", AIKEN.encode()),
         "learner": learner,
         "west_learner": west_learner,
         "manager": manager,
@@ -394,5 +413,5 @@ def build() -> World:
         "manager": (WEST_LEARNER_NAME, *everyone),
         "admin": (),
     }
-    secrets["trainer"] += (question_other.stem,)
+    secrets["trainer"] += (question_other.stem, bank_other.title)
     return World(objects=objects, users=users, secrets=secrets)

@@ -85,15 +85,20 @@ def rule_terms(*, area_id: int, level: str) -> tuple[int, int]:
 
 MANUAL_NEEDS_REASON = _("Issuing or revoking by hand needs a reason.")
 NOT_ALLOWED = _("Only trainers and administrators issue or revoke certifications.")
+OUTSIDE_YOUR_AREAS = _("This business area is not one of yours.")
 ALREADY_REVOKED = _("This certification is already revoked.")
 NOT_RENEWABLE_YET = _("Renewal opens %(days)s days before expiry.")
 
 
-def _check_actor(actor) -> None:
-    from training.org.selectors import scope_for_user
+def _check_actor(actor, *, area_id: int) -> None:
+    """By-hand acts on a certification (人工发证、撤销、续证、实操考核) are for administrators, and
+    for trainers within their business areas; managers and learners make none."""
+    from training.org.selectors import may_act_on_area, scope_for_user
 
     if actor is None or not scope_for_user(actor).is_trainer:
         raise CertificationError(NOT_ALLOWED)
+    if not may_act_on_area(user=actor, area_id=area_id):
+        raise CertificationError(OUTSIDE_YOUR_AREAS)
 
 
 class CertificationError(Exception):
@@ -112,7 +117,7 @@ def certification_issue_manual(
 ) -> Certification:
     """A trainer or administrator issues a certification by hand (人工发证), with the evidence and
     reason recorded in its first event."""
-    _check_actor(actor)
+    _check_actor(actor, area_id=area.pk)
     if not (reason or "").strip():
         raise CertificationError(MANUAL_NEEDS_REASON)
     return certification_issue(
@@ -130,7 +135,7 @@ def certification_issue_manual(
 def certification_revoke(*, certification: Certification, actor, reason: str) -> Certification:
     """Revoke a certification (撤销) with a reason; the row keeps its dates, an event says who,
     when and why."""
-    _check_actor(actor)
+    _check_actor(actor, area_id=certification.area_id)
     if not (reason or "").strip():
         raise CertificationError(MANUAL_NEEDS_REASON)
     cert = Certification.objects.select_for_update().get(pk=certification.pk)
@@ -154,9 +159,13 @@ def certification_renew(
     *, certification: Certification, renewed_on: datetime.date | None = None, actor=None, reason: str = ""
 ) -> Certification:
     """Renew a certification (续证) once its renewal window has opened: inside the window the new
-    expiry runs from the old one, after it lapsed from the renewal date."""
+    expiry runs from the old one, after it lapsed from the renewal date. ``actor`` None is the
+    system renewing because the conditions were met again; a person renewing by hand is held to
+    the by-hand rule (administrators, trainers within their areas)."""
     renewed_on = renewed_on or timezone.localdate()
     cert = Certification.objects.select_for_update().get(pk=certification.pk)
+    if actor is not None:
+        _check_actor(actor, area_id=cert.area_id)
     if cert.status == CertificationStatus.REVOKED:
         raise CertificationError(ALREADY_REVOKED)
     validity, window = rule_terms(area_id=cert.area_id, level=cert.level)
@@ -274,8 +283,9 @@ def certification_award_if_eligible(*, user_id: int, module_id: int) -> Certific
 def practical_record(
     *, staff: Staff, area: BusinessArea, level: str, passed: bool, assessor, notes: str = "", assessed_on=None
 ) -> PracticalAssessment:
-    """A trainer records a practical assessment (实操考核); a pass may complete a certification."""
-    _check_actor(assessor)
+    """A trainer records a practical assessment (实操考核) of their area; a pass may complete a
+    certification."""
+    _check_actor(assessor, area_id=area.pk)
     record = PracticalAssessment.objects.create(
         staff=staff,
         area=area,

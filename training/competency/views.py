@@ -10,8 +10,10 @@ from django.views.decorators.http import require_POST
 from training.org.decorators import trainer_required
 from training.org.models import Job, OrgUnit
 from training.org.selectors import (
+    areas_q,
     competency_settings,
     managed_roots_for_scope,
+    may_act_on_area,
     scope_for_user,
 )
 
@@ -241,21 +243,28 @@ def people_search(request):
 
 @trainer_required
 def person_certifications(request, staff_id: int):
-    """One person's certifications with the by-hand actions (人工发证、撤销、实操考核)."""
+    """One person's certifications with the by-hand actions (人工发证、撤销、实操考核), each on the
+    business areas the trainer acts on: another area's certification, or an area not theirs,
+    does not exist for them here."""
     from training.org.choices import Level
     from training.org.models import BusinessArea, Staff
 
     staff = get_object_or_404(Staff.objects.select_related("org_unit"), pk=staff_id)
+    areas = BusinessArea.objects.filter(areas_q(user=request.user, field="pk"))
     error = None
     if request.method == "POST":
         action = request.POST.get("action")
         reason = request.POST.get("reason", "")
         try:
             if action == "revoke":
-                cert = get_object_or_404(Certification, pk=request.POST.get("certification"), staff=staff)
+                cert = get_object_or_404(
+                    Certification.objects.filter(areas_q(user=request.user)),
+                    pk=request.POST.get("certification"),
+                    staff=staff,
+                )
                 certification_revoke(certification=cert, actor=request.user, reason=reason)
             elif action in ("issue", "practical"):
-                area = get_object_or_404(BusinessArea, pk=request.POST.get("area"))
+                area = get_object_or_404(areas, pk=request.POST.get("area"))
                 level = request.POST.get("level")
                 if level not in Level.values:
                     raise Http404
@@ -279,13 +288,14 @@ def person_certifications(request, staff_id: int):
     settings = competency_settings()
     for cert in certs:
         cert.display_status = certification_display_status(cert, expiring_days=settings.expiring_days)
+        cert.in_reach = may_act_on_area(user=request.user, area_id=cert.area_id)
     return render(
         request,
         "competency/person_certifications.html",
         {
             "staff": staff,
             "certifications": certs,
-            "areas": BusinessArea.objects.all(),
+            "areas": areas,
             "levels": Level.choices,
             "error": error,
         },

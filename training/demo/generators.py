@@ -38,6 +38,7 @@ from training.competency.models import Certification, CertificationRule
 from training.competency.services import certification_issue, certification_revoke
 from training.org.choices import Employment, Level, Role, UnitLevel
 from training.org.models import BusinessArea, OrgUnit, Staff
+from training.org.selectors import trainers_of_area
 from training.org.services import business_areas_ensure_catalogue, org_unit_create, role_grant, staff_create
 
 from . import names
@@ -53,10 +54,19 @@ DEMO_LOGINS = [
     # username, role, description (printed by make run)
     ("demo_admin", Role.ADMIN, "管理员 administrator"),
     ("demo_trainer", Role.TRAINER, "培训师 trainer for 就业服务 and 失业保险"),
+    ("demo_trainer_insurance", Role.TRAINER, "培训师 trainer for 养老保险, 医疗保险 and 社会保障卡"),
+    ("demo_trainer_labour", Role.TRAINER, "培训师 trainer for 劳动关系, 劳动保障监察 and 离退休人员管理"),
     ("demo_senior", Role.SENIOR_TRAINER, "高级培训师 senior trainer, approves content"),
     ("demo_manager", Role.MANAGER, "东湖区主管 district manager of 东湖区"),
     ("demo_learner", Role.LEARNER, "湖滨社区工作人员 learner at 湖滨社区"),
 ]
+# The business areas of each demo trainer: together every area, so each area's question banks
+# have a trainer of that area as their contact.
+DEMO_TRAINER_AREAS = {
+    "demo_trainer": ["employment", "unemployment"],
+    "demo_trainer_insurance": ["pension", "medical", "sscard"],
+    "demo_trainer_labour": ["labour_rights", "labour_inspection", "retiree"],
+}
 
 
 def _person_name(rng: random.Random, used: set[str]) -> str:
@@ -155,7 +165,7 @@ def _staff_plan(unit: OrgUnit, rng: random.Random) -> list[tuple[str, str]]:
 
 
 def seed_staff(rng: random.Random) -> Iterator[str]:
-    """About 350 staff with Chinese names, plus the four demo logins."""
+    """About 350 staff with Chinese names, plus the demo logins."""
     areas = list(BusinessArea.objects.order_by("sort_order"))
     used: set[str] = set()
     existing = set(get_user_model().objects.values_list("username", flat=True))
@@ -184,6 +194,8 @@ def seed_staff(rng: random.Random) -> Iterator[str]:
     demo_units = {
         "demo_admin": "jc",
         "demo_trainer": "jc",
+        "demo_trainer_insurance": "jc",
+        "demo_trainer_labour": "jc",
         "demo_senior": "jc",
         "demo_manager": "dh",
         "demo_learner": "dh-dhjd-01",
@@ -191,6 +203,8 @@ def seed_staff(rng: random.Random) -> Iterator[str]:
     demo_names = {
         "demo_admin": "系统管理员",
         "demo_trainer": "林培训",
+        "demo_trainer_insurance": "钱慧敏",
+        "demo_trainer_labour": "孙立新",
         "demo_senior": "何审核",
         "demo_manager": "周主管",
         "demo_learner": "张小明",
@@ -206,12 +220,12 @@ def seed_staff(rng: random.Random) -> Iterator[str]:
             password=settings.DEMO_PASSWORD,
             post="综合窗口受理员" if role == Role.LEARNER else "业务指导员",
             employment=Employment.FULL_TIME,
-            speciality=BusinessArea.objects.get(code="employment"),
+            speciality=BusinessArea.objects.get(code=DEMO_TRAINER_AREAS.get(username, ["employment"])[0]),
             hire_date=today - datetime.timedelta(days=900),
         )
         if role != Role.LEARNER:
             trainer_areas = (
-                list(BusinessArea.objects.filter(code__in=["employment", "unemployment"]))
+                list(BusinessArea.objects.filter(code__in=DEMO_TRAINER_AREAS[username]))
                 if role == Role.TRAINER
                 else None
             )
@@ -336,13 +350,21 @@ def _seed_revision(textbook: TextbookPage) -> int:
     return 1 + TextbookChapterPage.objects.child_of(new).count()
 
 
+def _trains_area(user_id: int | None, area: BusinessArea) -> bool:
+    return user_id is not None and trainers_of_area(area_id=area.pk).filter(pk=user_id).exists()
+
+
 def seed_content(rng: random.Random) -> Iterator[str]:
     """Per business area: a textbook of chapters and business items, a basic and an intermediate
     module (the intermediate one requires the basic one) with reading lessons quoting the textbook,
     exams on the two question banks; generated video lessons for a few areas, one past live
     session with its recording and one upcoming."""
     home = HomePage.objects.get(depth=2)
-    trainer = get_user_model().objects.filter(username="demo_trainer").first()
+    trainer_of = {
+        code: get_user_model().objects.filter(username=username).first()
+        for username, codes in DEMO_TRAINER_AREAS.items()
+        for code in codes
+    }
     textbooks = TextbookIndexPage.objects.first() or _publish(
         home, TextbookIndexPage(title="业务经办教材", slug="textbooks")
     )
@@ -361,11 +383,15 @@ def seed_content(rng: random.Random) -> Iterator[str]:
         first_chapter = TextbookChapterPage.objects.child_of(textbook).order_by("path").first()
         previous_module = None
         for level in (Level.BASIC, Level.INTERMEDIATE):
+            owner = trainer_of.get(area.code)
             bank, created = QuestionBank.objects.get_or_create(
                 area=area,
                 level=level,
-                defaults={"title": f"{area.name}{LEVEL_TITLES[level]}题库", "owner": trainer},
+                defaults={"title": f"{area.name}{LEVEL_TITLES[level]}题库", "owner": owner},
             )
+            if owner is not None and bank.owner_id != owner.pk and not _trains_area(bank.owner_id, area):
+                # A demo made before banks followed areas gave them all to demo_trainer.
+                QuestionBank.objects.filter(pk=bank.pk).update(owner=owner)
             if created:
                 questions = [q for q in entry["questions"] if q["level"] == level]
                 for order, q in enumerate(questions):

@@ -94,19 +94,70 @@ def staff_for_user(user) -> Staff | None:
 
 
 def trainer_area_ids(user) -> set[int] | None:
-    """The business areas whose content a trainer may author (培训师负责领域); None means all
-    (administrators, and trainers whose role names no areas)."""
+    """The business areas a login acts on as a trainer (培训师负责领域): None means all
+    (administrators, and trainers whose role names no areas); an empty set for anyone who is
+    neither (a manager or a learner acts on no area)."""
     scope = scope_for_user(user)
     if scope.is_admin:
         return None
+    if not scope.is_trainer:
+        return set()
     rows = list(
         RoleAssignment.objects.filter(user=user, role__in=[Role.TRAINER, Role.SENIOR_TRAINER]).values_list(
             "pk", "areas"
         )
     )
-    if not rows or any(area is None for _, area in rows):
+    if any(area is None for _, area in rows):
         return None
     return {area for _, area in rows}
+
+
+def may_act_on_area(*, user, area_id: int) -> bool:
+    """Whether a login may act on one business area (在本领域内执业): author its content and
+    question banks, mark its essays, issue, revoke and renew its certifications by hand, record
+    its practical assessments. Administrators on every area, trainers on the areas of their role
+    (all when it names none), nobody else. Every view, service and screen that acts on an area
+    asks this, or filters by ``areas_q``, which says the same."""
+    allowed = trainer_area_ids(user)
+    return allowed is None or area_id in allowed
+
+
+def areas_q(*, user, field: str = "area") -> Q:
+    """Rows whose ``field`` (a business area) the login may act on (see ``may_act_on_area``)."""
+    allowed = trainer_area_ids(user)
+    if allowed is None:
+        return Q()
+    return Q(**{f"{field}__in": allowed})
+
+
+def trainers_of_areas(*, area_ids: set[int] | None):
+    """Logins that act on business areas as trainers (本领域培训师): active trainers and senior
+    trainers whose role names one of the areas (any area for None) or no area at all; the
+    contacts a question bank's owner is chosen among."""
+    from django.contrib.auth import get_user_model
+
+    roles = RoleAssignment.objects.filter(role__in=[Role.TRAINER, Role.SENIOR_TRAINER])
+    if area_ids is not None:
+        roles = roles.filter(Q(areas__in=area_ids) | Q(areas__isnull=True))
+    return (
+        get_user_model()
+        .objects.filter(pk__in=roles.values("user_id"), is_active=True)
+        .select_related("staff")
+        .order_by("staff__name", "username")
+    )
+
+
+def trainers_of_area(*, area_id: int):
+    """Trainers of one business area (see ``trainers_of_areas``)."""
+    return trainers_of_areas(area_ids={area_id})
+
+
+def name_of_user(user) -> str:
+    """How a login is named to people: the staff record's name (姓名), else the login's own."""
+    staff = staff_for_user(user)
+    if staff is not None:
+        return staff.name
+    return user.get_full_name() or user.get_username()
 
 
 def competency_settings() -> CompetencySettings:
