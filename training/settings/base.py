@@ -62,6 +62,7 @@ env = environ.Env(
     SESSION_IDLE_TIMEOUT=(int, 60 * 60),
     SESSION_REFRESH_INTERVAL=(int, 60 * 5),
     PASSWORD_MIN_LENGTH=(int, 10),
+    REQUIRE_ADMIN_TWO_FACTOR=(str, ""),
 )
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
@@ -256,6 +257,9 @@ SESSION_COOKIE_AGE = SESSION_ABSOLUTE_TIMEOUT
 
 # Two-factor login (django-otp, TOTP): the issuer name shown in the authenticator app.
 OTP_TOTP_ISSUER = "基层人社学堂"
+# Administrators (who see full ID numbers and phones) must log in with a second factor. Empty: off
+# here, so the embedded demo's administrator logs in with the password; on under production settings.
+REQUIRE_ADMIN_TWO_FACTOR = env.bool("REQUIRE_ADMIN_TWO_FACTOR") if env("REQUIRE_ADMIN_TWO_FACTOR") else False
 
 # --- language and time ----------------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"
