@@ -19,6 +19,7 @@ from courses.models import LessonPage, ModulePage
 from exams.choices import AttemptStatus
 from exams.models import Attempt, ExamPage
 from exams.services import attempt_start
+from training.accounts import twofactor
 from training.accounts.middleware import session_mark_login
 from training.org.choices import Level, Role
 from training.org.models import OrgUnit, Staff
@@ -74,6 +75,7 @@ def login_for(user) -> Login:
     session[BACKEND_SESSION_KEY] = BACKEND
     session[HASH_SESSION_KEY] = user.get_session_auth_hash()
     session_mark_login(session)  # the login and last-seen clocks a real login starts
+    session[twofactor.SESSION_STATE] = twofactor.DONE  # a login that owes no second factor
     session.save(must_create=True)
     csrf = secrets.token_hex(16)  # 32 characters: Django accepts the unmasked secret as the token
     cookie = f"{settings.SESSION_COOKIE_NAME}={session.session_key}; {settings.CSRF_COOKIE_NAME}={csrf}"

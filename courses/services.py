@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import hmac
 import tempfile
+import unicodedata
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -13,6 +14,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from wagtail.models import Page
@@ -30,6 +32,7 @@ from .models import (
 )
 from .selectors import learning_settings, module_is_completed_by, module_of, video_of
 from .signals import module_completed
+from .signin_tries import signin_try_claim, signin_try_release
 
 REPORT_IMPLAUSIBLE = _("This report claims more watching than the time elapsed allows; it was not counted.")
 SIGNIN_NOT_OPEN = _("Sign-in has not opened yet.")
@@ -39,6 +42,25 @@ SIGNIN_WRONG_CODE = _("The sign-in code is not correct.")
 
 class LearningError(Exception):
     """A learning rule refused the request; the message is shown to the learner."""
+
+
+class SigninTooManyWrongCodes(LearningError):
+    """Too many wrong sign-in codes in the window (签到码错误次数过多): ``wait_seconds`` until the
+    next try counts."""
+
+    def __init__(self, wait_seconds: int) -> None:
+        self.wait_seconds = wait_seconds
+        minutes, seconds = divmod(wait_seconds, 60)
+        if minutes:
+            message = gettext("Too many wrong sign-in codes. Try again in %(minutes)d min %(seconds)d s.") % {
+                "minutes": minutes,
+                "seconds": seconds,
+            }
+        else:
+            message = gettext("Too many wrong sign-in codes. Try again in %(seconds)d s.") % {
+                "seconds": seconds
+            }
+        super().__init__(message)
 
 
 @transaction.atomic
@@ -155,15 +177,24 @@ def live_signin(
     *, user, page: LiveSessionPage, code: str, now: datetime.datetime | None = None
 ) -> LiveAttendance:
     """Sign in to a live session (签到) with the code announced in it, only during its window
-    (from a few minutes before the start to the end). Attendance completes the lesson."""
+    (from a few minutes before the start to the end). Attendance completes the lesson. At most
+    5 wrong codes per person and session in 10 minutes (``courses.signin_tries``); then
+    ``SigninTooManyWrongCodes`` says how long to wait, and no code is checked until then."""
     now = now or timezone.now()
     opens_at = page.starts_at - datetime.timedelta(minutes=learning_settings().signin_early_minutes)
     if now < opens_at:
         raise LearningError(SIGNIN_NOT_OPEN)
     if now > page.ends_at:
         raise LearningError(SIGNIN_CLOSED)
-    if not hmac.compare_digest((code or "").strip(), page.signin_code):
+    attempt = signin_try_claim(user_id=user.pk, page_id=page.pk, now=now.timestamp())
+    if attempt.slot is None:
+        raise SigninTooManyWrongCodes(attempt.wait_seconds)
+    # Full-width digits from a Chinese input method count as digits; bytes, because compare_digest
+    # refuses non-ASCII text (a code typed in Chinese used to answer 500).
+    entered = unicodedata.normalize("NFKC", code or "").strip()
+    if not hmac.compare_digest(entered.encode(), page.signin_code.encode()):
         raise LearningError(SIGNIN_WRONG_CODE)
+    signin_try_release(attempt)
     attendance, _ = LiveAttendance.objects.get_or_create(user=user, page=page, defaults={"signed_in_at": now})
     lesson_complete(user=user, page=page)
     return attendance

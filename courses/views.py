@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
@@ -15,7 +16,7 @@ from wagtail.models import Page
 from .models import LiveSessionPage, VideoViewing
 from .search import highlight, query_bigrams
 from .selectors import live_attendance_list, searchable_pages
-from .services import LearningError, video_watch_record
+from .services import LearningError, SigninTooManyWrongCodes, video_watch_record
 from .services import live_signin as live_signin_service
 
 MAX_INTERVALS_PER_REPORT = 50
@@ -53,10 +54,19 @@ def video_progress(request, page_id: int):
 
 
 def live_signin(request, page):
-    """POST on a live session page: sign in with the code (签到)."""
+    """POST on a live session page: sign in with the code (签到). After too many wrong codes the
+    page comes back as 429 Too Many Requests, saying (and, in ``Retry-After``, telling clients)
+    how long to wait."""
     try:
         live_signin_service(user=request.user, page=page, code=request.POST.get("code", ""))
         messages.success(request, _("You signed in to this session."))
+    except SigninTooManyWrongCodes as error:
+        messages.error(request, str(error))
+        response = TemplateResponse(
+            request, page.get_template(request), page.get_context(request), status=429
+        )
+        response["Retry-After"] = str(error.wait_seconds)
+        return response
     except LearningError as error:
         messages.error(request, str(error))
     return redirect(page.url)

@@ -19,7 +19,7 @@ from training.competency.services import certification_issue_manual, practical_r
 from training.notify.models import RobotWebhook
 from training.notify.services import notify_unit
 from training.org.models import Staff
-from training.org.roster import roster_import
+from training.org.roster import HEADERS, STAFF_NUMBER, roster_import
 from training.org.services import role_grant, staff_transfer
 from training.plans.services import extension_decide, extension_request, plan_create, plan_sync
 
@@ -27,6 +27,9 @@ from .conftest import id_number, roster_bytes
 
 NAME = "欧阳娜娜"
 PHONE = "13912345678"
+# Her login name: a staff number distinctive enough that finding it anywhere is finding her
+# (a sequence name such as "u1" is also a unit code, a page path …).
+STAFF_NO = "DHJY-ONN-0042"
 EMAIL = "ouyang.nana@example.cn"
 ESSAY = f"我是{NAME}，先登记，再申领，最后审核发放。"
 
@@ -40,7 +43,8 @@ def build(tree, people, *, n: int = 424242) -> SimpleNamespace:
     number = id_number(n)
     summary = roster_import(
         data=roster_bytes(
-            [[tree["east_street"].code, NAME, number, PHONE, "社保经办员", "专职", "就业服务"]]
+            [[tree["east_street"].code, NAME, number, PHONE, "社保经办员", "专职", "就业服务", STAFF_NO]],
+            headers=(*HEADERS, STAFF_NUMBER),
         ),
         filename="花名册.xlsx",
         actor=admin,

@@ -18,6 +18,8 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
+import django_otp
+
 from . import twofactor
 from .context import current_request
 
@@ -69,9 +71,22 @@ class AccountSecurityMiddleware:
         elif now - seen_at >= settings.SESSION_REFRESH_INTERVAL:
             session[SEEN_AT] = now
         state = session.get(twofactor.SESSION_STATE)
-        if state:
+        if state is None:
+            state = self._judge(request)
+        if state != twofactor.DONE:
             return self._gate(request, state)
         return None
+
+    def _judge(self, request) -> str:
+        """A session from before its state was set at login (before an upgrade that made two-factor
+        login required for administrators): what it owes, judged once and kept in the session. A
+        session that already gave a code owes nothing."""
+        if django_otp.DEVICE_ID_SESSION_KEY in request.session:
+            state = twofactor.DONE
+        else:
+            state = twofactor.two_factor_state_at_login(request.user) or twofactor.DONE
+        request.session[twofactor.SESSION_STATE] = state
+        return state
 
     def _expire(self, request, reason: str):
         request.accounts_logout_reason = f"session_{reason}"

@@ -34,10 +34,7 @@ def on_login(sender, request, user, **kwargs):
         return
     session_mark_login(request.session)
     state = twofactor.two_factor_state_at_login(user)
-    if state:
-        request.session[twofactor.SESSION_STATE] = state
-    else:
-        request.session.pop(twofactor.SESSION_STATE, None)
+    request.session[twofactor.SESSION_STATE] = state or twofactor.DONE
     audit_record(
         actor=user,
         action="login.success",

@@ -2,11 +2,18 @@
 
 Session states, set at login and read by ``AccountSecurityMiddleware`` (no query per request):
 ``verify`` — the person has a confirmed device and has not yet entered a code; ``setup`` — the
-person must set one up first (required by 账户安全 settings for administrators and managers).
+person must set one up first; ``done`` — nothing is owed. A session without a state (one from
+before these rules) is judged once, at its next request.
+
+Who must use it: administrators (who see full ID numbers and phones) whenever
+``REQUIRE_ADMIN_TWO_FACTOR`` is on — the default under production settings, off in the embedded
+mode so the demo administrator logs in with the password alone — and administrators and managers
+when the 账户安全 setting says so.
 """
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import transaction
 
 import django_otp
@@ -23,6 +30,7 @@ from .net import client_ip
 SESSION_STATE = "accounts_2fa"
 VERIFY = "verify"
 SETUP = "setup"
+DONE = "done"
 BACKUP_CODES = 10
 DEVICE_NAME = "authenticator"
 BACKUP_NAME = "backup"
@@ -34,11 +42,15 @@ def two_factor_enabled(user) -> bool:
 
 
 def two_factor_required(user) -> bool:
-    """Whether the person must use a second factor: the 账户安全 switch is on and they are an
-    administrator or a manager."""
-    if not AccountSecuritySettings.load().two_factor_required:
+    """Whether the person must use a second factor (必须启用双因素): an administrator (role admin or
+    superuser) when ``REQUIRE_ADMIN_TWO_FACTOR`` is on; an administrator or a manager when the
+    账户安全 switch is on."""
+    scope = scope_for_user(user)
+    if scope.is_admin and settings.REQUIRE_ADMIN_TWO_FACTOR:
+        return True
+    if not scope.is_manager:
         return False
-    return scope_for_user(user).is_manager
+    return AccountSecuritySettings.load().two_factor_required
 
 
 def two_factor_state_at_login(user) -> str | None:
@@ -82,7 +94,7 @@ def two_factor_confirm(*, request, device: TOTPDevice, token: str) -> list[str] 
     device.save(update_fields=["confirmed"])
     codes = backup_codes_renew(user)
     django_otp.login(request, device)
-    request.session.pop(SESSION_STATE, None)
+    request.session[SESSION_STATE] = DONE
     request.session.cycle_key()
     _audit(request, "2fa.enable", {"backup_codes": len(codes)})
     return codes
@@ -109,7 +121,7 @@ def two_factor_verify(*, request, token: str) -> bool:
         allowed, _ = device.verify_is_allowed()
         if allowed and device.verify_token(token):
             django_otp.login(request, device)
-            request.session.pop(SESSION_STATE, None)
+            request.session[SESSION_STATE] = DONE
             request.session.cycle_key()
             _audit(
                 request, "2fa.verified", {"device": "backup" if isinstance(device, StaticDevice) else "totp"}

@@ -82,7 +82,7 @@ def two_factor_verify_view(request):
         if state == twofactor.SETUP:
             request.session[twofactor.SESSION_STATE] = state
             return redirect("accounts:two_factor_setup")
-        request.session.pop(twofactor.SESSION_STATE, None)
+        request.session[twofactor.SESSION_STATE] = twofactor.DONE
         return redirect(_next_url(request))
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():

@@ -275,3 +275,14 @@ class StaffTransfer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.on} {self.staff_id}: {self.from_unit_label} → {self.to_unit_label}"
+
+
+class Counter(models.Model):
+    """A named counter (编号计数器) whose numbers are handed out once each, in order, by
+    ``training.org.login_names.counter_take``; ``last`` is the last number handed out."""
+
+    name = models.CharField(max_length=40, primary_key=True)
+    last = models.PositiveBigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.last}"

@@ -5,11 +5,12 @@ Columns (header row, any order, names exactly as in the template; extra columns 
 机构 (the unit's code, or its full path of names from the root joined by "/", e.g.
 江川市/东湖区/东湖街道/湖滨社区), 姓名, 身份证号 (GB 11643-1999, checksum and birth date checked),
 手机号 (11 digits starting with 1), 岗位 (may be empty), 用工性质 (专职/兼职), 主攻领域 (area code or
-Chinese name; may be empty).
+Chinese name; may be empty); optional: 工号 (staff number; may be empty).
 
 People are matched by ID number: a known number updates the person (and a changed unit is a
 transfer, kept as ``StaffTransfer`` history); a new number creates a login with an unusable password
-(username "r" + the last 8 characters of the ID number, with a suffix if taken) and the staff record.
+and the staff record. Its login name is the staff number where the row has one, else "u" + a
+sequence number (``training.org.login_names``), never anything taken from the ID number.
 
 Every problem is reported, by row and column, in Chinese; any problem imports nothing. The file
 (.xlsx, or .csv in UTF-8, GBK/GB18030 or UTF-16) is read by ``training.org.spreadsheets``, which
@@ -40,6 +41,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from .audit import audit_record
 from .choices import Employment
 from .jobs import job_create, job_fail, job_finish, job_progress
+from .login_names import login_names_taken, sequence_login_names, shares_id_digits
 from .models import BusinessArea, Job, OrgUnit, Staff, StaffTransfer
 from .services import (
     UNIT_PATH_SEPARATOR,
@@ -60,6 +62,11 @@ from .spreadsheets import (
 
 HEADERS = ("机构", "姓名", "身份证号", "手机号", "岗位", "用工性质", "主攻领域")
 REQUIRED = frozenset({"机构", "姓名", "身份证号", "手机号", "用工性质"})
+STAFF_NUMBER = "工号"
+OPTIONAL_HEADERS = (STAFF_NUMBER,)  # a sheet may leave these columns out
+TEMPLATE_HEADERS = HEADERS + OPTIONAL_HEADERS
+MAX_STAFF_NUMBER_CHARS = 30
+_STAFF_NUMBER_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 SHEET_TITLE = "花名册"
 MAX_ROWS = 100_000
 MAX_CELL_CHARS = 200
@@ -193,7 +200,7 @@ def read_roster(data: bytes, *, filename: str = "") -> RosterSheet:
         table = read_table(
             data,
             filename=filename,
-            headers=HEADERS,
+            headers=TEMPLATE_HEADERS,
             required=frozenset(HEADERS),
             identify=frozenset({"姓名", "身份证号"}),
             limits=Limits(
@@ -207,7 +214,7 @@ def read_roster(data: bytes, *, filename: str = "") -> RosterSheet:
         raise RosterInvalid(
             [RosterIssue(p.row, p.column, p.letter, p.message) for p in invalid.problems]
         ) from None
-    letters = {h: table.letter(h) for h in HEADERS}
+    letters = {h: table.letter(h) for h in TEMPLATE_HEADERS if h in table.positions}
     issues: list[RosterIssue] = []
     rows: list[RosterRow] = []
     for source in table.rows:
@@ -278,6 +285,7 @@ class Person:
     post: str
     employment: str
     speciality_id: int | None
+    staff_number: str = ""
 
 
 def check_rows(sheet: RosterSheet, catalogue: Catalogue) -> tuple[list[Person], list[RosterIssue]]:
@@ -285,6 +293,7 @@ def check_rows(sheet: RosterSheet, catalogue: Catalogue) -> tuple[list[Person], 
     issues: list[RosterIssue] = []
     people: list[Person] = []
     first_row_of_id: dict[str, int] = {}
+    first_row_of_staff_number: dict[str, int] = {}
     letters = sheet.letters
     for r in sheet.rows:
         bad = False
@@ -357,8 +366,30 @@ def check_rows(sheet: RosterSheet, catalogue: Catalogue) -> tuple[list[Person], 
             if speciality_id is None:
                 issue("主攻领域", f"未知的业务领域“{area_ref}”：请填写领域编码或中文名称，或留空")
 
+        staff_number = ""
+        if cells.get(STAFF_NUMBER) and STAFF_NUMBER not in refused:
+            staff_number = _SPACES_RE.sub("", unicodedata.normalize("NFKC", cells[STAFF_NUMBER]))
+            if len(staff_number) > MAX_STAFF_NUMBER_CHARS or not _STAFF_NUMBER_RE.match(staff_number):
+                issue(
+                    STAFF_NUMBER,
+                    f"“{cells[STAFF_NUMBER]}”无效：工号用作登录名，只能由字母、数字和 . _ - 组成，"
+                    f"最多 {MAX_STAFF_NUMBER_CHARS} 个字符",
+                )
+            elif id_number and shares_id_digits(staff_number, id_number):
+                issue(
+                    STAFF_NUMBER,
+                    "含有身份证号中连续 6 位以上的数字：工号用作登录名，会在身份证号被遮盖的地方显示，"
+                    "请改填其他工号或留空（留空则自动编号）",
+                )
+            elif staff_number.lower() in first_row_of_staff_number:
+                issue(STAFF_NUMBER, f"与第 {first_row_of_staff_number[staff_number.lower()]} 行重复")
+            else:
+                first_row_of_staff_number[staff_number.lower()] = r.row
+
         if not bad:
-            people.append(Person(r.row, unit_id, name, id_number, phone, post, employment, speciality_id))
+            people.append(
+                Person(r.row, unit_id, name, id_number, phone, post, employment, speciality_id, staff_number)
+            )
     return people, issues
 
 
@@ -464,12 +495,12 @@ def roster_import(
             setattr(staff, k, v)
         changed.append(staff)
     summary.created = len(new_people)
+    usernames = _usernames_for(new_people, letter=sheet.letters.get(STAFF_NUMBER))
 
     event = audit_record(actor=actor, action="roster.import", target=filename, details=summary.as_details())
     summary.audit_event_id = event.pk
     source = f"roster import #{event.pk}"
 
-    usernames = _usernames_for([p.id_number for p in new_people])
     created = staff_create_many(
         people=[
             NewStaff(
@@ -571,45 +602,43 @@ def _update_rows(model, fields: list[str], rows: list[list]) -> None:
         cursor.executemany(sql, rows)
 
 
-def _usernames_for(id_numbers: list[str]) -> dict[str, str]:
-    """A free login name for each new person: "r" + the last 8 characters of the ID number; if that
-    is taken (or shared in the file), the same with a numbered suffix (-2, -3 …).
-    Deterministic for a given database; one query per 500 people and try."""
-    user_model = get_user_model()
-    field_name = user_model.USERNAME_FIELD
-    result: dict[str, str] = {}
-    pending = list(id_numbers)
-    attempt = 0
-    while pending:
-        wanted: dict[str, str] = {}
-        for number in pending:
-            # Never the whole ID number: a login name is shown where the number itself is masked.
-            wanted[number] = (f"r{number[-8:]}" if attempt == 0 else f"r{number[-8:]}-{attempt + 1}").lower()
-        taken: set[str] = set(result.values())
-        for part in chunks(list(wanted.values())):
-            taken.update(
-                u.lower()
-                for u in user_model.objects.filter(**{f"{field_name}__in": part}).values_list(
-                    field_name, flat=True
+def _usernames_for(people: list[Person], *, letter: str | None) -> dict[str, str]:
+    """The login name of each new person, by ID number: their staff number (工号) where the row has
+    one, else "u" + the next sequence number. Raises ``RosterInvalid`` naming every row whose staff
+    number an account already uses. A constant number of queries per 500 people."""
+    numbered = [p for p in people if p.staff_number]
+    taken = login_names_taken([p.staff_number for p in numbered])
+    clashes = [p for p in numbered if p.staff_number.lower() in taken]
+    if clashes:
+        raise RosterInvalid(
+            [
+                RosterIssue(
+                    p.row,
+                    STAFF_NUMBER,
+                    letter,
+                    f"“{p.staff_number}”已是另一个账号的登录名：工号用作登录名，请核对后改填或留空（留空则自动编号）",
                 )
-            )
-        seen: dict[str, int] = {}
-        for name in wanted.values():
-            seen[name] = seen.get(name, 0) + 1
-        still = []
-        for number, name in wanted.items():
-            if name in taken or seen[name] > 1:
-                still.append(number)
-            else:
-                result[number] = name
-        pending = still
-        attempt += 1
+                for p in clashes
+            ]
+        )
+    result = {p.id_number: p.staff_number for p in numbered}
+    others = [p for p in people if not p.staff_number]
+    result.update(zip((p.id_number for p in others), sequence_login_names(len(others)), strict=True))
     return result
 
 
 # --- the template --------------------------------------------------------------------------------
 
-_WIDTHS = {"机构": 40, "姓名": 12, "身份证号": 22, "手机号": 15, "岗位": 18, "用工性质": 10, "主攻领域": 18}
+_WIDTHS = {
+    "机构": 40,
+    "姓名": 12,
+    "身份证号": 22,
+    "手机号": 15,
+    "岗位": 18,
+    "用工性质": 10,
+    "主攻领域": 18,
+    STAFF_NUMBER: 14,
+}
 _GUIDE = [
     ("机构", "必填", "机构编码，或从根开始的完整路径，各级名称用“/”分隔", "江川市/东湖区/东湖街道/湖滨社区"),
     ("姓名", "必填", f"最多 {MAX_NAME_CHARS} 个字", "张晓明"),
@@ -623,11 +652,18 @@ _GUIDE = [
     ("岗位", "选填", f"最多 {MAX_POST_CHARS} 个字", "社保经办员"),
     ("用工性质", "必填", "专职 或 兼职", "专职"),
     ("主攻领域", "选填", "业务领域编码或中文名称（见“业务领域”工作表），可留空", "失业保险"),
+    (
+        STAFF_NUMBER,
+        "选填",
+        f"新人员的登录名：字母、数字和 . _ -，最多 {MAX_STAFF_NUMBER_CHARS} 个字符，不能含身份证号中的数字；"
+        "留空则自动编为 u1、u2……；已有人员的登录名不变；整列可以删去",
+        "DH0012",
+    ),
 ]
 _NOTES = [
     "每行一人，第一行表头请勿修改、删除或改名；列的顺序可以调换。",
     f"一次最多导入 {MAX_ROWS} 行，单元格内容不超过 {MAX_CELL_CHARS} 个字符。",
-    "按身份证号识别人员：已有人员更新信息，机构变化的记为调动；新人员自动开通账号，初始密码由管理员重置。",
+    "按身份证号识别人员：已有人员更新信息，机构变化的记为调动；新人员自动开通账号（登录名为工号，未填工号的自动编号），初始密码由管理员重置。",
     "以 = + - @ 开头的内容会被拒绝（防止公式注入）；公式单元格请先复制并“选择性粘贴 → 数值”。",
     "文件中只要有一处错误，整个文件都不会导入；请按提示的行号和列修改后重新上传。",
 ]
@@ -641,15 +677,15 @@ def roster_template(
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = SHEET_TITLE
-    sheet.append(list(HEADERS))
+    sheet.append(list(TEMPLATE_HEADERS))
     fill = PatternFill("solid", fgColor="DDEBF7")
-    for index, (cell, header) in enumerate(zip(sheet[1], HEADERS, strict=True), start=1):
+    for index, (cell, header) in enumerate(zip(sheet[1], TEMPLATE_HEADERS, strict=True), start=1):
         cell.font = Font(bold=True, color="C00000" if header in REQUIRED else None)
         cell.fill = fill
         cell.alignment = Alignment(horizontal="center", vertical="center")
         letter = get_column_letter(index)
         sheet.column_dimensions[letter].width = _WIDTHS[header]
-        if header in ("身份证号", "手机号"):
+        if header in ("身份证号", "手机号", STAFF_NUMBER):
             sheet.column_dimensions[letter].number_format = "@"
     employment = DataValidation(type="list", formula1='"专职,兼职"', allow_blank=True)
     sheet.add_data_validation(employment)

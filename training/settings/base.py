@@ -10,6 +10,8 @@ from pathlib import Path
 import environ
 from celery.schedules import crontab
 
+from training.secret_key import embedded_secret_key
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = BASE_DIR / "var"
 
@@ -60,12 +62,16 @@ env = environ.Env(
     SESSION_IDLE_TIMEOUT=(int, 60 * 60),
     SESSION_REFRESH_INTERVAL=(int, 60 * 5),
     PASSWORD_MIN_LENGTH=(int, 10),
+    REQUIRE_ADMIN_TWO_FACTOR=(str, ""),
 )
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 DEBUG = env("DJANGO_DEBUG")
 # An empty value (as in a copied .env.example) means the embedded default, for every variable.
-SECRET_KEY = env("DJANGO_SECRET_KEY") or "insecure-embedded-demo-key-change-me-in-production-0123456789"
+# The embedded secret key is random, made on the first start and kept in var/secret_key (never a
+# key written here: anyone could sign a session or messages cookie with it); production settings
+# refuse to start without DJANGO_SECRET_KEY.
+SECRET_KEY = env("DJANGO_SECRET_KEY") or embedded_secret_key(VAR_DIR / "secret_key")
 ALLOWED_HOSTS = env("DJANGO_ALLOWED_HOSTS")
 CSRF_TRUSTED_ORIGINS = env("DJANGO_CSRF_TRUSTED_ORIGINS")
 
@@ -251,6 +257,9 @@ SESSION_COOKIE_AGE = SESSION_ABSOLUTE_TIMEOUT
 
 # Two-factor login (django-otp, TOTP): the issuer name shown in the authenticator app.
 OTP_TOTP_ISSUER = "基层人社学堂"
+# Administrators (who see full ID numbers and phones) must log in with a second factor. Empty: off
+# here, so the embedded demo's administrator logs in with the password; on under production settings.
+REQUIRE_ADMIN_TWO_FACTOR = env.bool("REQUIRE_ADMIN_TWO_FACTOR") if env("REQUIRE_ADMIN_TWO_FACTOR") else False
 
 # --- language and time ----------------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"

@@ -23,7 +23,12 @@ if _proxy_header.lower() != "none":
 else:
     SECURE_PROXY_SSL_HEADER = None
 
-if SECRET_KEY.startswith("insecure-"):  # noqa: F405
+# Administrators must log in with a second factor unless REQUIRE_ADMIN_TWO_FACTOR=false says otherwise.
+REQUIRE_ADMIN_TWO_FACTOR = env.bool("REQUIRE_ADMIN_TWO_FACTOR") if env("REQUIRE_ADMIN_TWO_FACTOR") else True
+
+# The embedded mode's key file under var/ is for one machine; production takes the key from the
+# environment only (every machine the same; it outlives the disk), so no key, no start.
+if not env("DJANGO_SECRET_KEY"):
     from django.core.exceptions import ImproperlyConfigured
 
     raise ImproperlyConfigured("Set DJANGO_SECRET_KEY to a long random value for production.")
