@@ -219,7 +219,9 @@ def _draw_question_ids(*, exam: ExamPage, rng: random.Random) -> list[int]:
         ids = []
         for quota in exam.quotas.order_by("sort_order"):
             # One bank: its questions in the bank's order, without the join the default ordering makes.
-            pool = Question.objects.filter(bank_id=quota.bank_id).order_by("sort_order", "pk")
+            pool = Question.objects.filter(bank_id=quota.bank_id, retired_at__isnull=True).order_by(
+                "sort_order", "pk"
+            )
             if quota.difficulty:
                 pool = pool.filter(difficulty=quota.difficulty)
             candidates = QUESTIONS.remember(
@@ -232,7 +234,7 @@ def _draw_question_ids(*, exam: ExamPage, rng: random.Random) -> list[int]:
         candidates = QUESTIONS.remember(
             f"bank:{exam.bank_id}:",
             lambda: list(
-                Question.objects.filter(bank_id=exam.bank_id)
+                Question.objects.filter(bank_id=exam.bank_id, retired_at__isnull=True)
                 .order_by("sort_order", "pk")
                 .values_list("pk", flat=True)
             ),
@@ -622,7 +624,7 @@ def answer_mark(*, answer_id: int, marker, awarded: Decimal, comment: str = "", 
 def wrong_book_practice_start(*, user, seed: int | None = None) -> Attempt:
     """A practice sitting drawn from the learner's unmastered wrong answers (错题重练)."""
     ids = list(
-        WrongAnswer.objects.filter(user=user, mastered_at__isnull=True)
+        WrongAnswer.objects.filter(user=user, mastered_at__isnull=True, question__retired_at__isnull=True)
         .order_by("-times_wrong", "-last_wrong_at")
         .values_list("question_id", flat=True)[:WRONG_BOOK_QUESTIONS]
     )
@@ -647,11 +649,10 @@ def daily_practice_start(*, user, today: datetime.date | None = None) -> Attempt
         return existing
     rng = random.Random(f"{user.pk}-{today.isoformat()}")
     areas = weak_area_ids_for_user(user=user)
-    pool = list(
-        Question.objects.filter(bank__area_id__in=areas).exclude(qtype="essay").values_list("pk", flat=True)
-    )
+    drawable = Question.objects.filter(retired_at__isnull=True).exclude(qtype="essay")  # 停用的不抽
+    pool = list(drawable.filter(bank__area_id__in=areas).values_list("pk", flat=True))
     if len(pool) < DAILY_QUESTIONS:
-        pool = list(Question.objects.exclude(qtype="essay").values_list("pk", flat=True))
+        pool = list(drawable.values_list("pk", flat=True))
     ids = rng.sample(pool, min(DAILY_QUESTIONS, len(pool)))
     if not ids:
         raise ExamError(NO_QUESTIONS)

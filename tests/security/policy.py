@@ -316,6 +316,7 @@ POLICY = {
     ),
     "POST /api/v1/attempts/{attempt_id}/submit": view(post=API_OWN, args={"attempt_id": "@attempt_open"}),
     "GET /api/v1/attempts/{attempt_id}": view(API_OWN, args={"attempt_id": "@attempt_graded"}),
+    "api_not_found": view(NOBODY, args={"rest": "v1/nope"}, why="any other path under /api/: 404 in JSON"),
     # --- our own screens in the Wagtail admin ------------------------------------------------------------
     "textbook_new_version": [
         view(WAGTAIL, args={"page_id": "@textbook"}),
