@@ -11,6 +11,7 @@ import logging
 from decimal import Decimal
 from typing import Annotated
 
+from django.core.exceptions import PermissionDenied
 from django.db import Error as DatabaseError
 from django.http import Http404, JsonResponse
 
@@ -122,6 +123,11 @@ def _invalid(request, exc):
 @api.exception_handler(Http404)
 def _not_found(request, exc):
     return api.create_response(request, {"detail": "Not Found"}, status=404)
+
+
+@api.exception_handler(PermissionDenied)
+def _denied(request, exc):
+    return api.create_response(request, {"detail": "Forbidden"}, status=403)
 
 
 @api.exception_handler(OverflowError)
