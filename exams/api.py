@@ -7,9 +7,16 @@ attempts (another person's attempt answers 404).
 from __future__ import annotations
 
 import datetime
+import logging
 from decimal import Decimal
+from typing import Annotated
 
-from ninja import NinjaAPI, Schema, Status
+from django.core.exceptions import PermissionDenied
+from django.db import Error as DatabaseError
+from django.http import Http404, JsonResponse
+
+from ninja import Field, NinjaAPI, Schema, Status
+from ninja.errors import ValidationError
 from ninja.security import django_auth
 
 from courses.selectors import page_locked_for_user
@@ -28,8 +35,13 @@ api = NinjaAPI(
 )
 
 
+# An id the database can hold (a signed 64-bit key): a larger one is refused as invalid (422)
+# before any query, rather than overflowing the database driver (a 500).
+DbId = Annotated[int, Field(ge=1, le=2**63 - 1)]
+
+
 class StartIn(Schema):
-    exam_id: int
+    exam_id: DbId
 
 
 class OptionOut(Schema):
@@ -100,6 +112,52 @@ class ValidationErrorOut(Schema):
 # login (401), no CSRF token (403), a request that does not fit the schema (422). Declared so that
 # the OpenAPI document lists every answer a client can get (the schemathesis fuzz checks it).
 COMMON = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 422: ValidationErrorOut}
+
+# --- the API answers JSON, whatever happens ----------------------------------------------------
+
+logger = logging.getLogger("django.request")
+
+
+@api.exception_handler(ValidationError)
+def _invalid(request, exc):
+    return api.create_response(request, {"detail": exc.errors}, status=422)
+
+
+@api.exception_handler(Http404)
+def _not_found(request, exc):
+    return api.create_response(request, {"detail": "Not Found"}, status=404)
+
+
+@api.exception_handler(PermissionDenied)
+def _denied(request, exc):
+    return api.create_response(request, {"detail": "Forbidden"}, status=403)
+
+
+@api.exception_handler(OverflowError)
+def _overflow(request, exc):
+    # A number beyond what the database holds names no object.
+    return api.create_response(request, {"detail": "Not Found"}, status=404)
+
+
+@api.exception_handler(Exception)
+def _unexpected(request, exc):
+    """Any other error: logged as Django logs a 500 (and mailed to the admins), answered as JSON.
+    A database error goes on to the site's handler, which tells an unavailable database (503, in
+    JSON for the API) from a fault (500, in JSON for the API): training/org/views.py."""
+    if isinstance(exc, DatabaseError):
+        raise exc
+    logger.error(
+        "Internal Server Error: %s",
+        request.path,
+        exc_info=exc,
+        extra={"status_code": 500, "request": request},
+    )
+    return JsonResponse({"detail": "Server Error"}, status=500)
+
+
+def not_found(request, rest: str = ""):
+    """Any other path under /api/: 404, in JSON like the rest of the API."""
+    return JsonResponse({"detail": "Not Found"}, status=404)
 
 
 def _attempt_out(attempt: Attempt) -> dict:

@@ -53,6 +53,9 @@ class QuestionBank(models.Model):
         ),
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # Retired (停用): "deleted" while an exam, a paper or an attempt uses it, so kept for history
+    # and no longer drawn (exams/retirement.py).
+    retired_at = models.DateTimeField(_("retired at"), null=True, blank=True, editable=False)
 
     panels = [
         FieldPanel("title"),
@@ -80,8 +83,9 @@ class Question(ClusterableModel):
     asked or what is right becomes a new ``QuestionVersion`` the next time it is drawn; attempts
     keep the version they were given."""
 
+    # PROTECT: a bank is retired, or emptied first, never deleted under its questions.
     bank = models.ForeignKey(
-        QuestionBank, on_delete=models.CASCADE, related_name="questions", verbose_name=_("question bank")
+        QuestionBank, on_delete=models.PROTECT, related_name="questions", verbose_name=_("question bank")
     )
     qtype = models.CharField(
         _("type"), max_length=16, choices=QuestionType.choices, default=QuestionType.SINGLE
@@ -114,6 +118,8 @@ class Question(ClusterableModel):
     )
     tags = ClusterTaggableManager(through=QuestionTag, blank=True, verbose_name=_("tags"))
     sort_order = models.PositiveIntegerField(_("sort order"), default=0)
+    # Retired (停用): see QuestionBank.retired_at.
+    retired_at = models.DateTimeField(_("retired at"), null=True, blank=True, editable=False)
 
     panels = [
         FieldPanel("bank"),
@@ -164,7 +170,8 @@ class Choice(Orderable):
 class QuestionVersion(models.Model):
     """A frozen copy of a question as it was given in attempts (试题版本)."""
 
-    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="versions")
+    # PROTECT: the papers of attempts name their versions; a used question is retired, not deleted.
+    question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="versions")
     number = models.PositiveIntegerField()
     digest = models.CharField(max_length=64)
     data = models.JSONField()
@@ -310,6 +317,15 @@ class ExamPage(CachedViewRestrictionsMixin, Page):
         entry = self.opens_at + datetime.timedelta(seconds=self.entry_offset_seconds(user_id))
         return max(0.0, (entry - (now or timezone.now())).total_seconds())
 
+    def get_context(self, request, *args, **kwargs):
+        # The module, for the crumbs: the exam's own view and Wagtail's previews (of a draft, of an
+        # old revision) render the same templates, and a preview calls only this.
+        from courses.selectors import module_of
+
+        context = super().get_context(request, *args, **kwargs)
+        context["module"] = module_of(self)
+        return context
+
     def serve(self, request, *args, **kwargs):
         from .views import exam_page_serve
 
@@ -321,7 +337,7 @@ class ExamQuota(Orderable):
 
     page = ParentalKey(ExamPage, on_delete=models.CASCADE, related_name="quotas")
     bank = models.ForeignKey(
-        QuestionBank, on_delete=models.CASCADE, related_name="+", verbose_name=_("question bank")
+        QuestionBank, on_delete=models.PROTECT, related_name="+", verbose_name=_("question bank")
     )
     difficulty = models.PositiveSmallIntegerField(
         _("difficulty"), null=True, blank=True, choices=[(1, _("Easy")), (2, _("Medium")), (3, _("Hard"))]
@@ -335,8 +351,10 @@ class ExamFixedQuestion(Orderable):
     """A question of a fixed paper (固定试卷), in the order given."""
 
     page = ParentalKey(ExamPage, on_delete=models.CASCADE, related_name="fixed_questions")
+    # PROTECT: a question chosen by hand for a paper is retired, and stays on the paper, rather than
+    # silently vanishing from it.
     question = models.ForeignKey(
-        Question, on_delete=models.CASCADE, related_name="+", verbose_name=_("question")
+        Question, on_delete=models.PROTECT, related_name="+", verbose_name=_("question")
     )
 
     panels = [FieldPanel("question")]

@@ -88,11 +88,12 @@ def questions_withheld(
 
 def practice_questions(*, user, now: datetime.datetime | None = None) -> QuerySet[Question]:
     """The questions practice may serve this person (练兵题源): none of their sitting in progress,
-    none of an exam that withholds its keys unless the bank is open for practice, no essays
+    none of an exam that withholds its keys unless the bank is open for practice, none retired, no essays
     (nothing to tell right from wrong at once)."""
     now = now or timezone.now()
     return (
-        Question.objects.exclude(qtype=QuestionType.ESSAY)
+        Question.objects.filter(retired_at__isnull=True)  # 停用的题不再抽出
+        .exclude(qtype=QuestionType.ESSAY)
         .exclude(pk__in=_questions_in_progress(user.pk))
         .exclude(_withheld_by_exams(now))
     )

@@ -230,7 +230,9 @@ def _draw_question_ids(*, exam: ExamPage, rng: random.Random) -> list[int]:
         ids = []
         for quota in exam.quotas.order_by("sort_order"):
             # One bank: its questions in the bank's order, without the join the default ordering makes.
-            pool = Question.objects.filter(bank_id=quota.bank_id).order_by("sort_order", "pk")
+            pool = Question.objects.filter(bank_id=quota.bank_id, retired_at__isnull=True).order_by(
+                "sort_order", "pk"
+            )
             if quota.difficulty:
                 pool = pool.filter(difficulty=quota.difficulty)
             candidates = QUESTIONS.remember(
@@ -243,7 +245,7 @@ def _draw_question_ids(*, exam: ExamPage, rng: random.Random) -> list[int]:
         candidates = QUESTIONS.remember(
             f"bank:{exam.bank_id}:",
             lambda: list(
-                Question.objects.filter(bank_id=exam.bank_id)
+                Question.objects.filter(bank_id=exam.bank_id, retired_at__isnull=True)
                 .order_by("sort_order", "pk")
                 .values_list("pk", flat=True)
             ),

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from courses.selectors import module_locked_for_user, module_of
+from courses.selectors import module_locked_for_user
 from training.org.decorators import trainer_required
 
 from .choices import AttemptStatus, ExamMode, Layout
@@ -93,7 +93,7 @@ def exam_page_serve(request, page: ExamPage):
     context = page.get_context(request)
     # The exam's templates show the module and whether it is locked; the lesson outline with its
     # progress (two queries more) is not on them.
-    module = module_of(page)
+    module = context["module"]
     locked_by = module_locked_for_user(module=module, user=request.user)
     context.update(module=module, locked=locked_by is not None, locked_by=locked_by)
     if context["locked"]:

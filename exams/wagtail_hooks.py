@@ -5,6 +5,7 @@ another area; an administrator sees all. A bank's owner is its contact, a traine
 from pathlib import Path
 
 from django import forms
+from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import path, reverse
@@ -26,7 +27,6 @@ from wagtail.snippets.views.chooser import (
 from wagtail.snippets.views.snippets import (
     CopyView,
     CreateView,
-    DeleteView,
     EditView,
     HistoryView,
     SnippetViewSet,
@@ -35,6 +35,7 @@ from wagtail.snippets.views.snippets import (
 )
 
 from training import uploads
+from training.choosers import ValidPkChosenMixin
 from training.org.models import BusinessArea
 from training.org.selectors import (
     areas_q,
@@ -44,6 +45,14 @@ from training.org.selectors import (
     trainers_of_areas,
 )
 
+from .admin_delete import (
+    RETIRE_ACTION,
+    QuestionBankFilterSet,
+    QuestionFilterSet,
+    RetiringDeleteBulkAction,
+    RetiringDeleteView,
+    retired_column,
+)
 from .bank_io import FORMAT_BY_SUFFIX, MAX_UPLOAD_BYTES, questions_export, questions_import
 from .formats import xlsx as xlsx_format
 from .formats.model import ImportFailed
@@ -77,7 +86,7 @@ class OwnedEditView(_OwnedObjectMixin, EditView):
     pass
 
 
-class OwnedDeleteView(_OwnedObjectMixin, DeleteView):
+class OwnedDeleteView(_OwnedObjectMixin, RetiringDeleteView):
     pass
 
 
@@ -108,19 +117,26 @@ class _OwnedChosenMixin:
         return _owned(self.model_class, self.request.user).filter(pk__in=pks)
 
 
-class OwnedChooseView(_OwnedChooserMixin, ChooseView):
+class _ActiveOnlyMixin:
+    """Retired banks and questions (停用) are not offered for new papers."""
+
+    def get_object_list(self):
+        return super().get_object_list().filter(retired_at__isnull=True)
+
+
+class OwnedChooseView(_ActiveOnlyMixin, _OwnedChooserMixin, ChooseView):
     pass
 
 
-class OwnedChooseResultsView(_OwnedChooserMixin, ChooseResultsView):
+class OwnedChooseResultsView(_ActiveOnlyMixin, _OwnedChooserMixin, ChooseResultsView):
     pass
 
 
-class OwnedChosenView(_OwnedChosenMixin, SnippetChosenView):
+class OwnedChosenView(ValidPkChosenMixin, _OwnedChosenMixin, SnippetChosenView):
     pass
 
 
-class OwnedChosenMultipleView(_OwnedChosenMixin, SnippetChosenMultipleView):
+class OwnedChosenMultipleView(ValidPkChosenMixin, _OwnedChosenMixin, SnippetChosenMultipleView):
     pass
 
 
@@ -201,7 +217,10 @@ class QuestionForm(WagtailAdminModelForm):
     def __init__(self, *args, for_user=None, **kwargs):
         super().__init__(*args, for_user=for_user, **kwargs)
         if for_user is not None and "bank" in self.fields:
-            self.fields["bank"].queryset = question_banks_for_author(user=for_user)
+            # A retired bank (停用) takes no new questions; its own keep theirs when edited.
+            self.fields["bank"].queryset = question_banks_for_author(user=for_user).filter(
+                Q(retired_at__isnull=True) | Q(pk=self.instance.bank_id)
+            )
 
 
 class _OwnedViewSet(SnippetViewSet):
@@ -217,8 +236,14 @@ class QuestionBankViewSet(_OwnedViewSet):
     model = QuestionBank
     icon = "folder-open-inverse"
     add_view_class = BankCreateView
-    list_display = ["title", "area", "level", Column("owner", label=_("owner"), accessor=_owner_name)]
-    list_filter = ["area", "level"]
+    list_display = [
+        "title",
+        "area",
+        "level",
+        Column("owner", label=_("owner"), accessor=_owner_name),
+        retired_column(),
+    ]
+    filterset_class = QuestionBankFilterSet  # area, level, retired
     search_fields = ["title"]
 
     edit_handler = ObjectList(QuestionBank.panels, base_form_class=QuestionBankForm)
@@ -230,8 +255,8 @@ class QuestionBankViewSet(_OwnedViewSet):
 class QuestionViewSet(_OwnedViewSet):
     model = Question
     icon = "help"
-    list_display = ["stem", "bank", "qtype", "difficulty"]
-    list_filter = ["bank__area", "difficulty"]
+    list_display = ["stem", "bank", "qtype", "difficulty", retired_column()]
+    filterset_class = QuestionFilterSet  # area, difficulty, retired
     search_fields = ["stem"]
     edit_handler = ObjectList(Question.panels, base_form_class=QuestionForm)
 
@@ -259,6 +284,16 @@ def limit_bulk_delete_to_own_banks(request, instances):
             and not _owned(type(obj), request.user).filter(pk=obj.pk).exists()
         ):
             raise Http404
+
+
+# Wagtail's own bulk delete of snippets is registered first; ours takes its place for questions
+# and banks: those in use are retired, not deleted (exams/admin_delete.py).
+hooks.register("register_bulk_action", RetiringDeleteBulkAction, order=1)
+
+
+@hooks.register("register_log_actions")
+def register_retire_log_action(actions):
+    actions.register_action(RETIRE_ACTION, _("Retire"), _("Retired: in use, so kept and no longer drawn"))
 
 
 # --- import and export in the admin ----------------------------------------------------------
@@ -295,7 +330,7 @@ class ImportForm(uploads.NamesTheFileMixin, forms.Form):
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["bank"].queryset = question_banks_for_author(user=user)
+        self.fields["bank"].queryset = question_banks_for_author(user=user).filter(retired_at__isnull=True)
 
     def clean(self):
         """The upload is what its format says before the importer reads it: an .xlsx opens as a

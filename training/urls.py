@@ -10,6 +10,7 @@ from wagtail.documents.views import serve as wagtaildocs_serve
 
 from courses.page_cache import with_cached_site
 from exams.api import api as exams_api
+from exams.api import not_found as api_not_found
 from training.media import serve_document, serve_media
 from training.org.admin_views import administrators_only_in_wagtail
 from training.org.views import healthz
@@ -30,6 +31,7 @@ urlpatterns = [
     path("i18n/setlang/", set_language, name="set_language"),
     path("exams/", include("exams.urls")),
     path("api/v1/", exams_api.urls),
+    re_path(r"^api/(?P<rest>.*)$", api_not_found, name="api_not_found"),
     path("", include("courses.urls")),
     path("", include("training.competency.urls")),
     path("", include("training.plans.urls")),

@@ -8,7 +8,7 @@
       .then(function (job) {
         box.querySelector("progress").value = job.percent;
         box.querySelector("#job-count").textContent = job.done + " / " + job.total;
-        if (job.status === "done") { box.querySelector("#job-download").hidden = false; return; }
+        if (job.status === "done") { box.querySelector("#job-download").hidden = !job.download; return; }
         if (job.status !== "failed") setTimeout(poll, 1500);
       });
   }

@@ -412,6 +412,7 @@ POLICY = {
         view(API_OWN, args={"attempt_id": "@attempt_graded"}),
         view(API_OWN, args={"attempt_id": "@attempt_never"}, hides={"learner": KEY_IN_JSON}),
     ],
+    "api_not_found": view(NOBODY, args={"rest": "v1/nope"}, why="any other path under /api/: 404 in JSON"),
     # --- our own screens in the Wagtail admin ------------------------------------------------------------
     "textbook_new_version": [
         view(WAGTAIL, args={"page_id": "@textbook"}),

@@ -5,6 +5,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from training.org.decorators import trainer_required
@@ -37,6 +38,8 @@ from .services import (
     certification_revoke,
     practical_record,
 )
+
+NO_JOB_FILE = _("This job made no file to download; what it did is shown on its page.")
 
 
 @login_required
@@ -210,7 +213,7 @@ def job_view(request, pk: int):
                 "total": job.total,
                 "percent": job.percent,
                 "download": reverse("competency:job_download", args=[job.pk])
-                if job.status == "done"
+                if job.status == "done" and job.result
                 else None,
             }
         )
@@ -219,10 +222,17 @@ def job_view(request, pk: int):
 
 @login_required
 def job_download(request, pk: int):
+    """The file a finished job made; a job that made none (a roster import reports on its page)
+    or whose file is gone answers 404 saying so."""
     job = get_object_or_404(Job, pk=pk, user=request.user, status=Job.Status.DONE)
-    return FileResponse(
-        job.result.open("rb"), as_attachment=True, filename=job.result.name.rsplit("/", 1)[-1]
-    )
+    try:
+        if not job.result:
+            raise FileNotFoundError
+        return FileResponse(
+            job.result.open("rb"), as_attachment=True, filename=job.result.name.rsplit("/", 1)[-1]
+        )
+    except FileNotFoundError:
+        return render(request, "404.html", {"message": NO_JOB_FILE}, status=404)
 
 
 @trainer_required

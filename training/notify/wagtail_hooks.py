@@ -25,6 +25,7 @@ from wagtail.snippets.views.snippets import (
     UsageView,
 )
 
+from training.choosers import ValidPkChosenMixin
 from training.org.selectors import org_unit_list_for_scope, scope_for_user
 
 from .models import RobotWebhook
@@ -83,11 +84,11 @@ class _ScopedChosenMixin:
         return _in_scope(self.request.user).filter(pk__in=pks)
 
 
-class ScopedChosenView(_ScopedChosenMixin, SnippetChosenView):
+class ScopedChosenView(ValidPkChosenMixin, _ScopedChosenMixin, SnippetChosenView):
     pass
 
 
-class ScopedChosenMultipleView(_ScopedChosenMixin, SnippetChosenMultipleView):
+class ScopedChosenMultipleView(ValidPkChosenMixin, _ScopedChosenMixin, SnippetChosenMultipleView):
     pass
 
 

@@ -64,6 +64,8 @@ def server_error(request):
     Retry-After, as JSON for the API. The request's transaction was rolled back, so no record is
     half-written; the next request opens a new connection (CONN_HEALTH_CHECKS)."""
     if not _database_unavailable(sys.exc_info()[1]):
+        if request.path.startswith("/api/"):
+            return JsonResponse({"detail": "Server Error"}, status=500)  # the API answers JSON
         return defaults.server_error(request)
     message = gettext(
         "The database is unavailable for a moment (it may be restarting). What you just did was "

@@ -10,6 +10,8 @@ from wagtail.admin.menu import Menu, MenuItem, SubmenuMenuItem
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
+from training.choosers import ValidPkChooserViewSet
+
 from . import admin_views
 from .models import BusinessArea
 from .selectors import scope_for_user
@@ -22,6 +24,7 @@ class BusinessAreaViewSet(SnippetViewSet):
     add_to_admin_menu = True
     list_display = ["name", "code", "name_en", "sort_order"]
     search_fields = ["name", "code"]
+    chooser_viewset_class = ValidPkChooserViewSet
 
 
 register_snippet(BusinessAreaViewSet)
