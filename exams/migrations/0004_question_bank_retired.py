@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('exams', '0002_exampage_entry_spread_seconds'),
+        ('exams', '0003_questionbank_open_for_practice'),
     ]
 
     operations = [
