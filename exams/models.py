@@ -21,6 +21,7 @@ from training.org.choices import Level
 from training.org.models import BusinessArea
 
 from .choices import AttemptStatus, ExamMode, GradingMethod, Layout, QuestionType, Reveal
+from .forms import ExamPageForm
 
 # Staggered entry (错峰入场) of a scheduled exam: 3 000 people spread over a minute is 50 starts a
 # second, which two cores carry next to the answers (bench/README.md, the exam window).
@@ -238,6 +239,7 @@ class ExamPage(CachedViewRestrictionsMixin, Page):
     success_text = models.TextField(_("text shown on passing"), blank=True)
     fail_text = models.TextField(_("text shown on failing"), blank=True)
 
+    base_form_class = ExamPageForm
     content_panels = [
         *Page.content_panels,
         FieldPanel("intro"),

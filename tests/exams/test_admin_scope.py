@@ -183,3 +183,52 @@ def test_admin_sees_every_bank(client, people, banks):
     client.force_login(people["admin"].user)
     response = client.get("/admin/snippets/exams/questionbank/")
     assert all(b.title in response.text for b in banks)
+
+
+def _exam_form(exam, user, *, bank, quota_bank=None, fixed_question=None):
+    from wagtail.test.utils.form_data import inline_formset, nested_form_data
+
+    form_class = type(exam).get_edit_handler().get_form_class()
+    data = nested_form_data(
+        {
+            "title": exam.title,
+            "slug": exam.slug,
+            "mode": exam.mode,
+            "bank": bank.pk,
+            "question_count": 1,
+            "pass_mark": 60,
+            "time_limit_minutes": 0,
+            "entry_spread_seconds": 0,
+            "max_attempts": 0,
+            "minutes_between_attempts": 0,
+            "grading_method": exam.grading_method,
+            "reveal": exam.reveal,
+            "layout": exam.layout,
+            "quotas": inline_formset(
+                [{"bank": quota_bank.pk, "difficulty": "", "count": 1}] if quota_bank else []
+            ),
+            "fixed_questions": inline_formset([{"question": fixed_question.pk}] if fixed_question else []),
+        }
+    )
+    return form_class(data, instance=exam, for_user=user, parent_page=exam.get_parent())
+
+
+def test_exam_page_takes_banks_and_questions_of_the_trainers_areas_only(people, banks):
+    """An exam page's bank, quota banks and fixed questions follow the trainer's areas: a hand-made
+    POST naming another area's bank or question is refused, one of their own areas is taken."""
+    mine, theirs = banks
+    exam = factories.exam_of(factories.module(area_code="employment"))
+    trainer = people["trainer"].user
+    assert _exam_form(exam, trainer, bank=mine).is_valid()
+    refused = _exam_form(exam, trainer, bank=theirs)
+    assert not refused.is_valid() and "bank" in refused.errors
+    assert not _exam_form(exam, trainer, bank=mine, quota_bank=theirs).is_valid()
+    their_question = Question.objects.get(bank=theirs)
+    assert not _exam_form(exam, trainer, bank=mine, fixed_question=their_question).is_valid()
+    assert _exam_form(exam, trainer, bank=mine, fixed_question=Question.objects.get(bank=mine)).is_valid()
+    # The administrator acts on every area.
+    assert _exam_form(exam, people["admin"].user, bank=theirs, quota_bank=theirs).is_valid()
+    # What the page already holds stays allowed: a trainer can save a page set up across areas.
+    exam.bank = theirs
+    exam.save()
+    assert _exam_form(exam, trainer, bank=theirs).is_valid()
