@@ -15,6 +15,7 @@ from django.utils import timezone
 from wagtail.models import Page
 
 from training.compiled import Compiled
+from training.org.choices import LEVEL_RANK
 
 from .models import (
     LearningSettings,
@@ -363,6 +364,18 @@ class ModuleCard:
         return round(100 * self.done / self.total) if self.total else 0
 
 
+@dataclass
+class NextStep:
+    """Where the home page sends a learner next (下一步): ``continue`` a module begun (``page`` is
+    its first lesson not done), the ``next_level`` a completed module unlocked, or ``start`` a
+    module open to them; ``after`` is the module just completed, if that is what led here."""
+
+    kind: str
+    module: ModulePage
+    page: Page | None = None
+    after: ModulePage | None = None
+
+
 def home_context_for_user(*, user) -> dict:
     """The home page's data: every live module with this person's progress, and where to go on.
 
@@ -371,7 +384,7 @@ def home_context_for_user(*, user) -> dict:
     """
     index, modules, lessons = remember("home-catalogue", _home_catalogue)
     if index is None:
-        return {"module_cards": [], "continue_page": None}
+        return {"module_cards": [], "continue_page": None, "next_step": None}
     step = Page.steplen
     by_module: dict[str, list[int]] = {}
     for pk, path in sorted(lessons, key=lambda row: row[1]):
@@ -385,7 +398,7 @@ def home_context_for_user(*, user) -> dict:
         )
         for m in modules
     ]
-    continue_page = None
+    next_step = None
     if getattr(user, "is_authenticated", False):
         last = (
             LessonProgress.objects.filter(user=user, module__isnull=False)
@@ -393,12 +406,58 @@ def home_context_for_user(*, user) -> dict:
             .values_list("module_id", flat=True)
             .first()
         )
-        card = next((c for c in cards if c.module.pk == last), None)
-        if card is not None and card.done < card.total:
-            ids = by_module.get(card.module.path, [])
+        next_step = _next_step(cards, last_module_id=last)
+        if next_step is not None and next_step.kind == "continue":
+            ids = by_module.get(next_step.module.path, [])
             next_id = next(pk for pk in ids if pk not in done)
-            continue_page = remember(f"page:{next_id}", lambda: Page.objects.get(pk=next_id))
-    return {"module_cards": cards, "continue_page": continue_page}
+            next_step.page = remember(f"page:{next_id}", lambda: Page.objects.get(pk=next_id))
+    return {
+        "module_cards": cards,
+        "continue_page": next_step.page if next_step is not None else None,
+        "next_step": next_step,
+    }
+
+
+def _next_step(cards: list[ModuleCard], *, last_module_id: int | None) -> NextStep | None:
+    """The module to go on with (no query: the cards carry the progress). The module last opened
+    while unfinished; once it is complete, the next level it unlocked (a module requiring it, or a
+    higher level of its area open now); else a module begun; else the first one open not begun.
+    None when every module open to this person is complete."""
+    by_id = {c.module.pk: c for c in cards}
+
+    def complete(card: ModuleCard) -> bool:
+        return card.total > 0 and card.done == card.total
+
+    def open_to_learner(card: ModuleCard) -> bool:
+        # a prerequisite outside the live catalogue locks nothing (as _prerequisite_unmet)
+        required = by_id.get(card.module.prerequisite_id)
+        return required is None or complete(required)
+
+    todo = [c for c in cards if c.total and not complete(c) and open_to_learner(c)]
+    last = by_id.get(last_module_id)
+    if last is not None and last in todo:
+        return NextStep("continue", module=last.module)
+    if last is not None and complete(last):
+        rank = LEVEL_RANK.get(last.module.level, 0)
+        higher = [
+            c
+            for c in todo
+            if c.module.prerequisite_id == last.module.pk
+            or (c.module.area_id == last.module.area_id and LEVEL_RANK.get(c.module.level, 0) > rank)
+        ]
+        if higher:
+            higher.sort(
+                key=lambda c: (c.module.prerequisite_id != last.module.pk, LEVEL_RANK.get(c.module.level, 0))
+            )
+            return NextStep("next_level", module=higher[0].module, after=last.module)
+    begun = next((c for c in todo if c.done), None)
+    if begun is not None:
+        return NextStep("continue", module=begun.module)
+    if todo:
+        return NextStep(
+            "start", module=todo[0].module, after=last.module if last and complete(last) else None
+        )
+    return None
 
 
 def _home_catalogue() -> tuple[ModuleIndexPage | None, list[ModulePage], list[tuple[int, str]]]:

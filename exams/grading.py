@@ -66,6 +66,14 @@ def option_weights(question: QuestionData) -> dict[int, Decimal]:
     return weights
 
 
+def is_answered(response) -> bool:
+    """Whether a response gives anything: an option, some options, or text other than blanks
+    (未作答 otherwise)."""
+    if isinstance(response, str):
+        return bool(response.strip())
+    return response not in (None, [])
+
+
 def score_answer(question: QuestionData, response) -> Score:
     """Score one response. Responses: single / true-false: an option id; multiple: a list of
     option ids; fill-in-the-blank: the text typed; essay: the text (marked by hand)."""

@@ -12,6 +12,7 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 from training.compiled import Compiled
 
 from .choices import AttemptStatus, ExamMode, GradingMethod
+from .grading import is_answered
 from .models import (
     Answer,
     Attempt,
@@ -49,6 +50,10 @@ class PaperItem:
     key_shown: bool = True
 
     @property
+    def answered(self) -> bool:
+        return is_answered(self.response)
+
+    @property
     def chosen(self) -> set[int]:
         if isinstance(self.response, list):
             return set(self.response)
@@ -58,16 +63,23 @@ class PaperItem:
 def paper_for_attempt(*, attempt: Attempt, no_answers_yet: bool = False) -> list[PaperItem]:
     """The attempt's questions as given (their stored versions), in drawn order, options in the
     attempt's order, with the saved answers. Two queries whatever the paper's length (none for a
-    sitting just started, which carries its versions, when the caller knows it has no answers)."""
+    sitting just started, which carries its versions, when the caller knows it has no answers).
+
+    On a handed-in paper a question left unanswered (未作答) shows the 0 points it scored; only an
+    essay that was answered waits for a marker (待阅卷, ``awarded`` None)."""
     versions = getattr(attempt, "versions_drawn", None)
     if versions is None:
         versions = QuestionVersion.objects.in_bulk([e["v"] for e in attempt.paper])
     answers = {} if no_answers_yet else {a.question_id: a for a in attempt.answers.all()}
+    handed_in = attempt.status != AttemptStatus.IN_PROGRESS
     items = []
     for number, entry in enumerate(attempt.paper, start=1):
         data = versions[entry["v"]].data
         by_id = {o["id"]: o for o in data["options"]}
         answer = answers.get(entry["q"])
+        awarded, is_correct = (answer.awarded, answer.is_correct) if answer else (None, None)
+        if handed_in and awarded is None and not is_answered(answer.response if answer else None):
+            awarded, is_correct = Decimal("0.00"), False
         items.append(
             PaperItem(
                 number=number,
@@ -81,8 +93,8 @@ def paper_for_attempt(*, attempt: Attempt, no_answers_yet: bool = False) -> list
                     if c in by_id
                 ],
                 response=answer.response if answer else None,
-                awarded=answer.awarded if answer else None,
-                is_correct=answer.is_correct if answer else None,
+                awarded=awarded,
+                is_correct=is_correct,
                 explanation=data.get("explanation", ""),
                 accepted=data.get("answers", []),
                 marker_comment=answer.marker_comment if answer else "",

@@ -525,8 +525,9 @@ def _grade(attempt: Attempt, *, now: datetime.datetime) -> grading.Result:
         if answer is not None and answer.marked_at is not None:
             score = grading.Score(awarded=answer.awarded, correct=answer.awarded == question.points)
         else:
-            score = grading.score_answer(question, answer.response if answer else None)
-            if answer is None and question.qtype == grading.ESSAY:
+            response = answer.response if answer else None
+            score = grading.score_answer(question, response)
+            if question.qtype == grading.ESSAY and not grading.is_answered(response):
                 score = grading.Score(awarded=Decimal("0.00"), correct=False)  # nothing to mark
             if answer is not None and (answer.awarded, answer.is_correct) != (score.awarded, score.correct):
                 answer.awarded, answer.is_correct = score.awarded, score.correct

@@ -77,6 +77,8 @@ def _paper_context(attempt: Attempt, request) -> dict:
         "attempt": attempt,
         "items": [items[index]] if layout_one else items,
         "all_items": items,
+        # named before the hand-in (N 题未作答), each a link to its question
+        "unanswered": [item for item in items if not item.answered],
         "layout_one": layout_one,
         "question_index": index + 1,
         "seconds_left": max(0, int((attempt.deadline - timezone.now()).total_seconds()))

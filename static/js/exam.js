@@ -49,9 +49,41 @@
     clearTimeout(timers[key]);
     timers[key] = setTimeout(function () { save(box); }, 800);
   });
+  // The questions not answered yet (未作答), named with links before the hand-in button: the page
+  // lists those the server knows of; the ones on this page follow what is typed or ticked.
+  var missingBox = document.getElementById("unanswered");
+  var zh = (document.documentElement.lang || "").indexOf("zh") === 0;
+  function answered(box) {
+    return Array.prototype.some.call(box.querySelectorAll("input, textarea"), function (i) {
+      if (i.type === "checkbox" || i.type === "radio") return i.checked;
+      if (i.type === "hidden") return false;
+      return i.value.trim() !== "";
+    });
+  }
+  function unanswered() {
+    if (!missingBox) return [];
+    var numbers = [];
+    missingBox.querySelectorAll("a[data-question]").forEach(function (link) {
+      var box = form.querySelector('fieldset.question[data-question="' + link.getAttribute("data-question") + '"]');
+      if (box) link.hidden = answered(box);
+      if (!link.hidden) numbers.push(link.getAttribute("data-number"));
+    });
+    missingBox.hidden = numbers.length === 0;
+    missingBox.querySelector(".label").textContent =
+      missingBox.getAttribute("data-label").replace("{n}", numbers.length);
+    return numbers;
+  }
+  form.addEventListener("change", unanswered);
+  form.addEventListener("input", unanswered);
+  unanswered();
   form.addEventListener("submit", function (event) {
     var button = form.querySelector("button[data-confirm]");
-    if (button && !window.confirm(button.getAttribute("data-confirm"))) event.preventDefault();
+    if (!button) return;
+    var numbers = unanswered();
+    var question = numbers.length
+      ? button.getAttribute("data-confirm-unanswered").replace("{n}", numbers.length).replace("{numbers}", numbers.join(zh ? "、" : ", "))
+      : button.getAttribute("data-confirm");
+    if (!window.confirm(question)) event.preventDefault();
   });
   var timer = document.getElementById("timer");
   if (timer) {

@@ -56,3 +56,10 @@ def log_in(page, base, username):
     page.click("main form button[type=submit]")
     page.wait_for_load_state()
     assert page.url == f"{base}/"
+
+
+def open_menu(page):
+    """On a phone the header's links sit behind one button (菜单); press it if it is there."""
+    summary = page.locator("header.top details.menu > summary")
+    if summary.count() and summary.is_visible():
+        summary.click()

@@ -6,7 +6,7 @@ import time
 import pytest
 
 from tests import factories
-from tests.e2e.conftest import CHROMIUM, log_in
+from tests.e2e.conftest import CHROMIUM, log_in, open_menu
 from training.competency.models import Certification
 
 pytestmark = [
@@ -52,13 +52,16 @@ def test_learner_passes_exam_and_manager_sees_certificate(
     deadline = time.monotonic() + 30
     while not Certification.objects.filter(staff=learner).exists() and time.monotonic() < deadline:
         time.sleep(0.2)
+    open_menu(page)
     page.click("nav >> text=我的证书")
     number = Certification.objects.get(staff=learner).number
     assert page.is_visible(f"text={number}")
     assert page.is_visible("#certificates >> text=有效")
 
+    open_menu(page)
     page.click("text=退出")
     log_in(page, base, people["manager"].user.username)
+    open_menu(page)
     page.click("nav >> text=能力矩阵")
     row = page.locator("#matrix tr", has_text=learner.name)
     assert row.count() == 1

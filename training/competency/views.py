@@ -209,6 +209,8 @@ def job_view(request, pk: int):
         return JsonResponse(
             {
                 "status": job.status,
+                "status_label": job.get_status_display(),  # what the page shows (排队中 → 已完成)
+                "error": job.error,
                 "done": job.done,
                 "total": job.total,
                 "percent": job.percent,

@@ -154,10 +154,28 @@ def tasks_for_user(*, user, today: datetime.date | None = None) -> list[Assignme
     done_rows = sorted((a for a in rows if a.completed_on), key=lambda a: a.completed_on, reverse=True)[:20]
     for a in rows:
         a.days_left = (a.due_on - today).days
+        # assigned already past its due date (a back-dated round): overdue from the start
+        a.overdue_from_start = a.due_on < timezone.localdate(a.created_at)
         a.pending_extension = next(
             (e for e in a.extension_requests.all() if e.status == ExtensionRequest.Status.PENDING), None
         )
     return open_rows + done_rows
+
+
+def open_tasks_for_user(*, user, today: datetime.date | None = None, limit: int = 20) -> list[Assignment]:
+    """A person's open tasks (待完成的培训任务), the most urgent first, each marked ``overdue``:
+    what the home page offers as a next step. One query."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    today = today or timezone.localdate()
+    rows = list(
+        Assignment.objects.filter(staff__user=user, left_on__isnull=True, completed_on__isnull=True)
+        .select_related("round__plan")
+        .order_by("due_on", "pk")[:limit]
+    )
+    for a in rows:
+        a.overdue = a.due_on < today
+    return rows
 
 
 # --- managers ---------------------------------------------------------------------------------

@@ -202,13 +202,29 @@ def plan_sync(*, plan: TrainingPlan, today: datetime.date | None = None, progres
 
 
 def _notify_assigned(*, plan: TrainingPlan, rnd: PlanRound, staff_ids: list[int]) -> None:
+    """Tell each person of their new task (新的培训任务). A task whose due date has already passed
+    on the day it reaches them (a back-dated round) says so plainly, and how to ask for more time
+    (申请延期), instead of asking them to finish by a day gone."""
     url = reverse("plans:my_tasks")
+    today = timezone.localdate()
     for assignment in Assignment.objects.filter(round=rnd, staff_id__in=staff_ids).select_related(
         "staff__user"
     ):
+        due = {"date": f"{assignment.due_on:%Y-%m-%d}"}
         with _stored_language():
-            title = _("New training task: %(plan)s") % {"plan": plan.title}
-            body = _("Please finish it by %(date)s.") % {"date": f"{assignment.due_on:%Y-%m-%d}"}
+            if assignment.due_on < today:
+                title = _("New training task, already overdue: %(plan)s") % {"plan": plan.title}
+                body = (
+                    _(
+                        "Its due date, %(date)s, had passed before the task reached you, so it is overdue "
+                        "from the start. Open My tasks and choose “Ask for more time” to propose a new "
+                        "due date, with a reason; your manager approves it."
+                    )
+                    % due
+                )
+            else:
+                title = _("New training task: %(plan)s") % {"plan": plan.title}
+                body = _("Please finish it by %(date)s.") % due
         notify(
             assignment.staff.user,
             kind="task_assigned",
