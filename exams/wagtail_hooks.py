@@ -17,7 +17,6 @@ from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.chooser import (
     ChooseResultsView,
     ChooseView,
-    SnippetChooserViewSet,
     SnippetChosenMultipleView,
     SnippetChosenView,
 )
@@ -33,6 +32,7 @@ from wagtail.snippets.views.snippets import (
 )
 
 from training import uploads
+from training.org.admin_choosers import LocalizedSnippetChooserViewSet
 
 from .bank_io import FORMAT_BY_SUFFIX, MAX_UPLOAD_BYTES, questions_export, questions_import
 from .formats import xlsx as xlsx_format
@@ -114,7 +114,7 @@ class OwnedChosenMultipleView(_OwnedChosenMixin, SnippetChosenMultipleView):
     pass
 
 
-class OwnedChooserViewSet(SnippetChooserViewSet):
+class OwnedChooserViewSet(LocalizedSnippetChooserViewSet):
     choose_view_class = OwnedChooseView
     choose_results_view_class = OwnedChooseResultsView
     chosen_view_class = OwnedChosenView

@@ -5,6 +5,8 @@ every change is an event."""
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
+from training.org.admin_choosers import LocalizedSnippetChooserViewSet
+
 from .models import CertificationRule
 
 
@@ -15,6 +17,7 @@ class CertificationRuleViewSet(SnippetViewSet):
     add_to_admin_menu = True
     list_display = ["area", "level", "validity_years", "renewal_window_days"]
     list_filter = ["area", "level"]
+    chooser_viewset_class = LocalizedSnippetChooserViewSet
 
 
 register_snippet(CertificationRuleViewSet)

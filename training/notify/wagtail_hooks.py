@@ -12,7 +12,6 @@ from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.chooser import (
     ChooseResultsView,
     ChooseView,
-    SnippetChooserViewSet,
     SnippetChosenMultipleView,
     SnippetChosenView,
 )
@@ -25,6 +24,7 @@ from wagtail.snippets.views.snippets import (
     UsageView,
 )
 
+from training.org.admin_choosers import LocalizedSnippetChooserViewSet
 from training.org.selectors import org_unit_list_for_scope, scope_for_user
 
 from .models import RobotWebhook
@@ -91,7 +91,7 @@ class ScopedChosenMultipleView(_ScopedChosenMixin, SnippetChosenMultipleView):
     pass
 
 
-class ScopedChooserViewSet(SnippetChooserViewSet):
+class ScopedChooserViewSet(LocalizedSnippetChooserViewSet):
     choose_view_class = ScopedChooseView
     choose_results_view_class = ScopedChooseResultsView
     chosen_view_class = ScopedChosenView

@@ -11,6 +11,7 @@ from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
 from . import admin_views
+from .admin_choosers import LocalizedSnippetChooserViewSet
 from .models import BusinessArea
 from .selectors import scope_for_user
 
@@ -22,6 +23,7 @@ class BusinessAreaViewSet(SnippetViewSet):
     add_to_admin_menu = True
     list_display = ["name", "code", "name_en", "sort_order"]
     search_fields = ["name", "code"]
+    chooser_viewset_class = LocalizedSnippetChooserViewSet
 
 
 register_snippet(BusinessAreaViewSet)
