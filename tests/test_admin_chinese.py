@@ -99,8 +99,7 @@ def test_every_model_and_page_type_of_ours_has_a_chinese_name():
             for model in apps.get_models()
             if model._meta.app_label in ours
             and not (
-                HAN.search(str(model._meta.verbose_name))
-                and HAN.search(str(model._meta.verbose_name_plural))
+                HAN.search(str(model._meta.verbose_name)) and HAN.search(str(model._meta.verbose_name_plural))
             )
         ]
     assert unnamed == []
