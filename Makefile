@@ -20,7 +20,7 @@ install: $(VENV)/.installed
 
 # Babel compiles the catalogues in pure Python, so no system gettext is needed.
 messages: install
-	$(BIN)/pybabel compile --use-fuzzy -d training/locale -D django --statistics
+	$(BIN)/pybabel compile --use-fuzzy -d training/locale -D "django djangojs" --statistics
 
 migrate: install
 	mkdir -p var media

@@ -50,6 +50,7 @@ class HomePage(CachedViewRestrictionsMixin, Page):
     max_count = 1
 
     class Meta:
+        verbose_name_plural = _("home pages")
         verbose_name = _("home page")
 
     def get_context(self, request, *args, **kwargs):
@@ -116,6 +117,7 @@ class TextbookIndexPage(CachedViewRestrictionsMixin, Page):
     max_count = 1
 
     class Meta:
+        verbose_name_plural = _("textbook indexes")
         verbose_name = _("textbook index")
 
     def get_context(self, request, *args, **kwargs):
@@ -241,6 +243,7 @@ class ModuleIndexPage(CachedViewRestrictionsMixin, Page):
     max_count = 1
 
     class Meta:
+        verbose_name_plural = _("module indexes")
         verbose_name = _("module index")
 
     def get_context(self, request, *args, **kwargs):
@@ -510,6 +513,7 @@ class LessonProgress(models.Model):
     completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
 
     class Meta:
+        verbose_name_plural = _("lesson progress")
         verbose_name = _("lesson progress")
         constraints = [models.UniqueConstraint(fields=["user", "page"], name="unique_progress_per_user_page")]
         indexes = [models.Index(fields=["user", "module"]), models.Index(fields=["user", "started_at"])]
@@ -529,6 +533,8 @@ class VideoProgress(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
+        verbose_name = _("video progress")
+        verbose_name_plural = _("video progress")
         constraints = [models.UniqueConstraint(fields=["user", "page"], name="unique_video_progress")]
 
     def __str__(self) -> str:
@@ -550,6 +556,10 @@ class VideoViewing(models.Model):
     last_report_at = models.DateTimeField(default=timezone.now)
     rejected_reports = models.PositiveIntegerField(default=0)
 
+    class Meta:
+        verbose_name = _("video viewing")
+        verbose_name_plural = _("video viewings")
+
     def __str__(self) -> str:
         return self.token
 
@@ -562,6 +572,8 @@ class LiveAttendance(models.Model):
     signed_in_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        verbose_name = _("live session attendance")
+        verbose_name_plural = _("live session attendance")
         constraints = [models.UniqueConstraint(fields=["user", "page"], name="unique_attendance")]
 
     def __str__(self) -> str:
@@ -582,4 +594,5 @@ class LearningSettings(BaseGenericSetting):
     )
 
     class Meta:
+        verbose_name_plural = _("learning settings")
         verbose_name = _("learning settings")

@@ -6,6 +6,7 @@ rows: children are fetched in one query and progress for them in one more.
 
 from __future__ import annotations
 
+import datetime
 import difflib
 from dataclasses import dataclass, field
 
@@ -16,6 +17,7 @@ from wagtail.models import Page
 
 from training.compiled import Compiled
 from training.org.choices import LEVEL_RANK
+from training.org.selectors import trainer_area_ids
 
 from .models import (
     LearningSettings,
@@ -171,16 +173,6 @@ def module_lessons(*, module: ModulePage) -> QuerySet[Page]:
     return module.get_children().live().select_related("content_type").order_by("path")
 
 
-def _completed_page_ids(*, user, page_ids: list[int]) -> set[int]:
-    if not getattr(user, "is_authenticated", False) or not page_ids:
-        return set()
-    return set(
-        LessonProgress.objects.filter(
-            user=user, page_id__in=page_ids, completed_at__isnull=False
-        ).values_list("page_id", flat=True)
-    )
-
-
 def _progress_rows(*, user, page_ids: list[int]) -> dict[int, tuple]:
     """(completed_at, started_at) of this person's progress rows on these pages."""
     if not getattr(user, "is_authenticated", False) or not page_ids:
@@ -224,10 +216,43 @@ def module_outline_for_user(*, module: ModulePage, user) -> list[OutlineEntry]:
     return _outline(module=module, user=user)[0]
 
 
+def _completion_times(*, user, page_ids: list[int]) -> dict[int, datetime.datetime]:
+    """When this person completed each of these pages they completed."""
+    if not getattr(user, "is_authenticated", False) or not page_ids:
+        return {}
+    return dict(
+        LessonProgress.objects.filter(
+            user=user, page_id__in=page_ids, completed_at__isnull=False
+        ).values_list("page_id", "completed_at")
+    )
+
+
+def module_finished(
+    lessons: list[tuple[int, datetime.datetime | None]], completed: dict[int, datetime.datetime]
+) -> bool:
+    """Whether a person finished a module (模块完成), from its live lessons as (page id, first
+    published) and the times they completed pages.
+
+    They finished it when they completed every lesson, the exam included, that was published by the
+    time of their last completion in it. A lesson published after that does not undo a finished
+    module; one published before they finished still has to be done. A lesson never published
+    (no date) counts as always there.
+    """
+    if not lessons:
+        return False
+    times = [completed[pk] for pk, _ in lessons if pk in completed]
+    if not times:
+        return False
+    finished_at = max(times)
+    return all(pk in completed for pk, published in lessons if published is None or published <= finished_at)
+
+
 def module_is_completed_by(*, module: ModulePage, user) -> bool:
-    """A module is complete (模块完成) when every one of its live lessons, the exam included, is."""
-    ids = [p.pk for p in module_lessons_cached(module=module)]
-    return bool(ids) and len(_completed_page_ids(user=user, page_ids=ids)) == len(ids)
+    """A module is complete (模块完成) when every one of its live lessons, the exam included, is;
+    a lesson added after the person finished does not count (``module_finished``)."""
+    lessons = [(p.pk, p.first_published_at) for p in module_lessons_cached(module=module)]
+    completed = _completion_times(user=user, page_ids=[pk for pk, _ in lessons])
+    return module_finished(lessons, completed)
 
 
 def module_locked_for_user(*, module: ModulePage, user) -> ModulePage | None:
@@ -358,9 +383,12 @@ class ModuleCard:
     module: ModulePage
     total: int
     done: int
+    completed: bool = False  # finished, even if a lesson was added since (``module_finished``)
 
     @property
     def percent(self) -> int:
+        if self.completed:
+            return 100
         return round(100 * self.done / self.total) if self.total else 0
 
 
@@ -387,14 +415,18 @@ def home_context_for_user(*, user) -> dict:
         return {"module_cards": [], "continue_page": None, "next_step": None}
     step = Page.steplen
     by_module: dict[str, list[int]] = {}
-    for pk, path in sorted(lessons, key=lambda row: row[1]):
+    published: dict[int, datetime.datetime | None] = {}
+    for pk, path, first_published_at in sorted(lessons, key=lambda row: row[1]):
         by_module.setdefault(path[:-step], []).append(pk)
-    done = _completed_page_ids(user=user, page_ids=[pk for pk, _ in lessons])
+        published[pk] = first_published_at
+    completed = _completion_times(user=user, page_ids=[row[0] for row in lessons])
+    done = set(completed)
     cards = [
         ModuleCard(
             module=m,
             total=len(by_module.get(m.path, [])),
             done=sum(1 for pk in by_module.get(m.path, []) if pk in done),
+            completed=module_finished([(pk, published[pk]) for pk in by_module.get(m.path, [])], completed),
         )
         for m in modules
     ]
@@ -426,7 +458,8 @@ def _next_step(cards: list[ModuleCard], *, last_module_id: int | None) -> NextSt
     by_id = {c.module.pk: c for c in cards}
 
     def complete(card: ModuleCard) -> bool:
-        return card.total > 0 and card.done == card.total
+        # finished as the module rule says: a lesson added after someone finished undoes nothing
+        return card.total > 0 and card.completed
 
     def open_to_learner(card: ModuleCard) -> bool:
         # a prerequisite outside the live catalogue locks nothing (as _prerequisite_unmet)
@@ -460,7 +493,9 @@ def _next_step(cards: list[ModuleCard], *, last_module_id: int | None) -> NextSt
     return None
 
 
-def _home_catalogue() -> tuple[ModuleIndexPage | None, list[ModulePage], list[tuple[int, str]]]:
+def _home_catalogue() -> tuple[
+    ModuleIndexPage | None, list[ModulePage], list[tuple[int, str, datetime.datetime]]
+]:
     index = ModuleIndexPage.objects.live().first()
     if index is None:
         return None, [], []
@@ -473,7 +508,7 @@ def _home_catalogue() -> tuple[ModuleIndexPage | None, list[ModulePage], list[tu
     lessons = list(
         Page.objects.live()
         .filter(path__startswith=index.path, depth=index.depth + 2)
-        .values_list("pk", "path")
+        .values_list("pk", "path", "first_published_at")
     )
     return index, modules, lessons
 
@@ -501,6 +536,26 @@ def area_id_for_page(page: Page) -> int | None:
         if found:
             return found
     return None
+
+
+def page_area_allowed(*, user, page: Page | None, parent: Page | None = None) -> bool:
+    """Whether a trainer may author content of this page's business area (培训师负责领域): the
+    page's own area, or for a page not saved yet its parent's. Administrators may author all."""
+    allowed = trainer_area_ids(user)
+    if allowed is None:
+        return True
+    area_id = area_id_for_page(page) if page is not None and page.pk else None
+    if area_id is None and parent is not None:
+        area_id = area_id_for_page(parent)
+    return area_id is None or area_id in allowed
+
+
+def page_editable_by(*, page: Page, user) -> bool:
+    """Whether this person may edit this page in the admin: Wagtail's page permissions and the
+    business-area rule of ``page_area_allowed`` (the checks the edit view makes)."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return page.permissions_for_user(user).can_edit() and page_area_allowed(user=user, page=page)
 
 
 def live_attendance_list(*, page: LiveSessionPage, scope=None) -> list[LiveAttendance]:

@@ -74,13 +74,43 @@ def lesson_complete(*, user, page: Page) -> LessonProgress:
         user=user, page=page, defaults={"module": module}
     )
     if progress.completed_at is None:
+        # Finished already (a lesson added since is being done now): announced then, not again.
+        finished_before = module is not None and module_is_completed_by(module=module, user=user)
         progress.completed_at = timezone.now()
         progress.save(update_fields=["completed_at"])
-        if module is not None and module_is_completed_by(module=module, user=user):
+        if module is not None and not finished_before and module_is_completed_by(module=module, user=user):
             transaction.on_commit(
                 partial(module_completed.send, sender=ModulePage, user_id=user.pk, module_id=module.pk)
             )
     return progress
+
+
+def _is_exam(page: Page) -> bool:
+    # Courses name exam pages by their content type, never by importing exams (the layer rule).
+    return page.content_type.app_label == "exams" and page.content_type.model == "exampage"
+
+
+@transaction.atomic
+def lesson_place_before_exam(*, page: Page) -> None:
+    """Keep a module's exam last (结业考试在最后) when a page is added to the module.
+
+    Wagtail adds a new child page after the last one, which in a module is its exam. When the
+    pages right before the new one are exams, the new page goes in front of them. If the author
+    has moved the exam elsewhere, that order stands and the new page stays where Wagtail put it;
+    an author may move any page afterwards.
+    """
+    parent = page.get_parent()
+    if parent is None or not isinstance(parent.specific_deferred, ModulePage) or _is_exam(page):
+        return
+    siblings = list(parent.get_children().select_related("content_type").order_by("path"))
+    position = next(i for i, p in enumerate(siblings) if p.pk == page.pk)
+    target = None
+    for sibling in reversed(siblings[:position]):
+        if not _is_exam(sibling):
+            break
+        target = sibling
+    if target is not None:
+        page.move(target, pos="left")
 
 
 # A revisit within this time does not move "continue where you left off" again: reading a lesson

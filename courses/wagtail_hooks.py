@@ -1,6 +1,7 @@
 """Authoring rules in the Wagtail admin: trainers limited to their business areas, a "new
 version" action for textbooks, and processing of lesson videos as soon as a page uses them."""
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -9,26 +10,19 @@ from django.utils.translation import gettext_lazy as _
 
 from wagtail import hooks
 from wagtail.admin import messages
+from wagtail.admin.userbar import AccessibilityItem
 from wagtail.admin.widgets import PageListingButton
-
-from training.org.selectors import trainer_area_ids
 
 from .forms import NewVersionForm
 from .models import LessonVideo, TextbookPage
-from .selectors import area_id_for_page, video_of
-from .services import textbook_new_version
+from .selectors import page_area_allowed, video_of
+from .services import lesson_place_before_exam, textbook_new_version
 
 OUTSIDE_YOUR_AREAS = _("This content belongs to a business area you are not responsible for.")
 
 
 def _check_area(request, page, parent=None) -> None:
-    allowed = trainer_area_ids(request.user)
-    if allowed is None:
-        return
-    area_id = area_id_for_page(page) if page is not None and page.pk else None
-    if area_id is None and parent is not None:
-        area_id = area_id_for_page(parent)
-    if area_id is not None and area_id not in allowed:
+    if not page_area_allowed(user=request.user, page=page, parent=parent):
         raise PermissionDenied(OUTSIDE_YOUR_AREAS)
 
 
@@ -57,6 +51,23 @@ def limit_copy_to_own_areas(request, page):
 def limit_move_to_own_areas(request, page, destination):
     _check_area(request, page)
     _check_area(request, None, parent=destination)
+
+
+@hooks.register("construct_wagtail_userbar")
+def accessibility_checker_only_in_debug(request, items, page):
+    # The checker runs axe on every page view: heavy, and noisy in the console. Developers keep it.
+    if not settings.DEBUG:
+        items[:] = [item for item in items if not isinstance(item, AccessibilityItem)]
+
+
+@hooks.register("after_create_page")
+def keep_module_exam_last(request, page):
+    lesson_place_before_exam(page=page)
+
+
+@hooks.register("after_copy_page")
+def keep_module_exam_last_on_copy(request, page, new_page):
+    lesson_place_before_exam(page=new_page)
 
 
 @hooks.register("after_create_page")

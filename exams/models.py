@@ -7,6 +7,7 @@ from django.core.validators import MaxValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
 from wagtail.models import Orderable, Page
@@ -78,6 +79,10 @@ class QuestionBank(models.Model):
 class QuestionTag(TaggedItemBase):
     content_object = ParentalKey("exams.Question", on_delete=models.CASCADE, related_name="tagged_items")
 
+    class Meta:
+        verbose_name = _("question tag")
+        verbose_name_plural = _("question tags")
+
 
 class Question(ClusterableModel):
     """A question (试题) of a bank; its options are edited inline. Every edit that changes what is
@@ -137,7 +142,8 @@ class Question(ClusterableModel):
 
     class Meta:
         ordering = ["bank", "sort_order", "pk"]
-        verbose_name = _("question")
+        # The stem field is also labelled "question" (题干); the model is 试题.
+        verbose_name = pgettext_lazy("model", "question")
         verbose_name_plural = _("questions")
 
     def __str__(self) -> str:
@@ -162,6 +168,7 @@ class Choice(Orderable):
     panels = [FieldPanel("text"), FieldPanel("is_correct"), FieldPanel("weight")]
 
     class Meta(Orderable.Meta):
+        verbose_name_plural = _("options")
         verbose_name = _("option")
 
     def __str__(self) -> str:
@@ -179,6 +186,8 @@ class QuestionVersion(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = _("question version")
+        verbose_name_plural = _("question versions")
         ordering = ["question", "-number"]
         constraints = [models.UniqueConstraint(fields=["question", "number"], name="unique_question_version")]
 
@@ -348,6 +357,10 @@ class ExamQuota(Orderable):
 
     panels = [FieldPanel("bank"), FieldPanel("difficulty"), FieldPanel("count")]
 
+    class Meta(Orderable.Meta):
+        verbose_name = _("draw rule")
+        verbose_name_plural = _("draw rules")
+
 
 class ExamFixedQuestion(Orderable):
     """A question of a fixed paper (固定试卷), in the order given."""
@@ -360,6 +373,10 @@ class ExamFixedQuestion(Orderable):
     )
 
     panels = [FieldPanel("question")]
+
+    class Meta(Orderable.Meta):
+        verbose_name = _("fixed question")
+        verbose_name_plural = _("fixed questions")
 
 
 class Attempt(models.Model):
@@ -434,6 +451,8 @@ class Answer(models.Model):
     marker_comment = models.TextField(blank=True)
 
     class Meta:
+        verbose_name = _("answer")
+        verbose_name_plural = _("answers")
         constraints = [
             models.UniqueConstraint(fields=["attempt", "question"], name="one_answer_per_question")
         ]
@@ -453,6 +472,8 @@ class WrongAnswer(models.Model):
     mastered_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("wrong-answer book entry")
+        verbose_name_plural = _("wrong-answer book entries")
         constraints = [
             models.UniqueConstraint(fields=["user", "question"], name="one_wrong_entry_per_question")
         ]
@@ -472,6 +493,8 @@ class PointsEntry(models.Model):
     earned_on = models.DateField()
 
     class Meta:
+        verbose_name = _("points entry")
+        verbose_name_plural = _("points entries")
         indexes = [models.Index(fields=["earned_on"])]
 
     def __str__(self) -> str:

@@ -20,7 +20,6 @@ from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.chooser import (
     ChooseResultsView,
     ChooseView,
-    SnippetChooserViewSet,
     SnippetChosenMultipleView,
     SnippetChosenView,
 )
@@ -35,7 +34,7 @@ from wagtail.snippets.views.snippets import (
 )
 
 from training import uploads
-from training.choosers import ValidPkChosenMixin
+from training.choosers import LocalizedSnippetChooserViewSet, ValidPkChosenMixin
 from training.org.models import BusinessArea
 from training.org.selectors import (
     areas_q,
@@ -140,7 +139,7 @@ class OwnedChosenMultipleView(ValidPkChosenMixin, _OwnedChosenMixin, SnippetChos
     pass
 
 
-class OwnedChooserViewSet(SnippetChooserViewSet):
+class OwnedChooserViewSet(LocalizedSnippetChooserViewSet):
     choose_view_class = OwnedChooseView
     choose_results_view_class = OwnedChooseResultsView
     chosen_view_class = OwnedChosenView

@@ -22,4 +22,5 @@ class AccountSecuritySettings(BaseGenericSetting):
     panels = [FieldPanel("two_factor_required")]
 
     class Meta:
+        verbose_name_plural = _("account security")
         verbose_name = _("account security")

@@ -78,6 +78,8 @@ class CertificationEvent(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = _("certification event")
+        verbose_name_plural = _("certification events")
         ordering = ["created_at", "pk"]
 
     def __str__(self) -> str:
@@ -91,7 +93,12 @@ class CertificationRule(models.Model):
     the competency settings.
     """
 
-    area = models.ForeignKey(BusinessArea, on_delete=models.CASCADE, related_name="certification_rules")
+    area = models.ForeignKey(
+        BusinessArea,
+        on_delete=models.CASCADE,
+        related_name="certification_rules",
+        verbose_name=_("business area"),
+    )
     level = models.CharField(_("level"), max_length=16, choices=Level.choices)
     validity_years = models.PositiveSmallIntegerField(_("validity in years"), default=3)
     renewal_window_days = models.PositiveSmallIntegerField(
@@ -149,6 +156,8 @@ class PracticalAssessment(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = _("practical assessment")
+        verbose_name_plural = _("practical assessments")
         ordering = ["-assessed_on", "-pk"]
 
     def __str__(self) -> str:

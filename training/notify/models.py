@@ -186,4 +186,5 @@ class NotifySettings(BaseGenericSetting):
     ]
 
     class Meta:
+        verbose_name_plural = _("notification settings")
         verbose_name = _("notification settings")

@@ -12,7 +12,6 @@ from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.chooser import (
     ChooseResultsView,
     ChooseView,
-    SnippetChooserViewSet,
     SnippetChosenMultipleView,
     SnippetChosenView,
 )
@@ -25,7 +24,7 @@ from wagtail.snippets.views.snippets import (
     UsageView,
 )
 
-from training.choosers import ValidPkChosenMixin
+from training.choosers import LocalizedSnippetChooserViewSet, ValidPkChosenMixin
 from training.org.selectors import org_unit_list_for_scope, scope_for_user
 
 from .models import RobotWebhook
@@ -92,7 +91,7 @@ class ScopedChosenMultipleView(ValidPkChosenMixin, _ScopedChosenMixin, SnippetCh
     pass
 
 
-class ScopedChooserViewSet(SnippetChooserViewSet):
+class ScopedChooserViewSet(LocalizedSnippetChooserViewSet):
     choose_view_class = ScopedChooseView
     choose_results_view_class = ScopedChooseResultsView
     chosen_view_class = ScopedChosenView

@@ -170,6 +170,7 @@ class CompetencySettings(BaseGenericSetting):
     )
 
     class Meta:
+        verbose_name_plural = _("competency settings")
         verbose_name = _("competency settings")
 
 
@@ -202,6 +203,8 @@ class Job(models.Model):
     source = models.FileField(upload_to="jobs/in", blank=True)  # an uploaded file the job reads
 
     class Meta:
+        verbose_name = _("background job")
+        verbose_name_plural = _("background jobs")
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["status", "lease_until"])]
 

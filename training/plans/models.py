@@ -90,6 +90,8 @@ class PlanItem(models.Model):
     sort_order = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
+        verbose_name = _("plan item")
+        verbose_name_plural = _("plan items")
         ordering = ["sort_order", "pk"]
         constraints = [models.UniqueConstraint(fields=["plan", "page"], name="unique_plan_item")]
 
@@ -105,6 +107,8 @@ class PlanRound(models.Model):
     starts_on = models.DateField()
 
     class Meta:
+        verbose_name = _("plan round")
+        verbose_name_plural = _("plan rounds")
         ordering = ["plan", "-number"]
         constraints = [models.UniqueConstraint(fields=["plan", "number"], name="unique_plan_round")]
 
@@ -127,6 +131,8 @@ class Assignment(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = _("training assignment")
+        verbose_name_plural = _("training assignments")
         ordering = ["due_on", "pk"]
         constraints = [models.UniqueConstraint(fields=["round", "staff"], name="one_assignment_per_round")]
         indexes = [
@@ -163,6 +169,8 @@ class ExtensionRequest(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = _("extension request")
+        verbose_name_plural = _("extension requests")
         ordering = ["-created_at"]
         constraints = [
             models.UniqueConstraint(
@@ -199,6 +207,8 @@ class GapProposal(models.Model):
     decided_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("gap proposal")
+        verbose_name_plural = _("gap proposals")
         ordering = ["org_unit__path", "area__sort_order"]
         constraints = [
             models.UniqueConstraint(
@@ -229,4 +239,5 @@ class PlanSettings(BaseGenericSetting):
     panels = [FieldPanel("remind_days_before"), FieldPanel("escalate_after_days"), FieldPanel("gap_due_days")]
 
     class Meta:
+        verbose_name_plural = _("plan settings")
         verbose_name = _("plan settings")

@@ -36,6 +36,7 @@ class ReportSettings(BaseGenericSetting):
     ]
 
     class Meta:
+        verbose_name_plural = _("report settings")
         verbose_name = _("report settings")
 
     def weights(self) -> dict[str, int]:
