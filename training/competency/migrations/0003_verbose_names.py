@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('competency', '0002_certificationrule_exam_and_more'),
-        ('org', '0007_verbose_names'),
+        ('org', '0008_verbose_names'),
     ]
 
     operations = [

@@ -6,7 +6,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('exams', '0002_exampage_entry_spread_seconds'),
+        ('exams', '0004_question_bank_retired'),
     ]
 
     operations = [

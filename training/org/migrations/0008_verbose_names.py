@@ -6,7 +6,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('org', '0006_job_recovery'),
+        ('org', '0007_counter_for_login_names'),
     ]
 
     operations = [
