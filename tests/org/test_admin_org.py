@@ -83,6 +83,7 @@ def test_template_download_has_the_chinese_headers_and_the_units(client, people,
         "岗位",
         "用工性质",
         "主攻领域",
+        "工号",
     ]
     units = {row[0]: row[1] for row in workbook["机构列表"].iter_rows(min_row=2, values_only=True)}
     assert units[tree["east_comm"].code] == "江川市/东湖区/东湖街道/湖滨社区"
