@@ -12,10 +12,11 @@ from courses.page_cache import with_cached_site
 from exams.api import api as exams_api
 from training.media import serve_document, serve_media
 from training.org.admin_views import administrators_only_in_wagtail
-from training.org.views import healthz
+from training.org.views import favicon, healthz
 
 urlpatterns = [
     path("healthz/", healthz, name="healthz"),
+    path("favicon.ico", favicon, name="favicon"),
     path("admin/", include(wagtailadmin_urls)),
     # Wagtail's document URLs (same names and views), each served file with our upload headers.
     re_path(r"^documents/(\d+)/(.*)$", serve_document(wagtaildocs_serve.serve), name="wagtaildocs_serve"),

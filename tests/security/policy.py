@@ -133,6 +133,7 @@ def admin_snippets(
 POLICY = {
     # --- the site's frame --------------------------------------------------------------------------
     "healthz": view(PUBLIC),
+    "favicon": view(PUBLIC),
     "login": view(PUBLIC),
     "logout": view(Roles.all(NOT_ALLOWED), post=EVERYONE_REDIRECTED),
     "set_language": view(EVERYONE_REDIRECTED, post=EVERYONE_REDIRECTED, data={"language": "en", "next": "/"}),
