@@ -8,7 +8,10 @@ from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.admin.urls import reports as wagtail_reports_urls
 from wagtail.documents.views import serve as wagtaildocs_serve
 
+from wagtailmedia import admin_urls as wagtailmedia_urls
+
 from courses.page_cache import with_cached_site
+from courses.wagtail_hooks import video_area_required
 from exams.api import api as exams_api
 from training.media import serve_document, serve_media
 from training.org.admin_views import administrators_only_in_wagtail
@@ -59,6 +62,11 @@ for _pattern in wagtail_urls.urlpatterns:
 for _pattern in wagtail_reports_urls.urlpatterns:
     if _pattern.name in ("site_history", "site_history_results"):
         _pattern.callback = administrators_only_in_wagtail(_pattern.callback)
+
+# A trainer acts on the lesson videos of their business areas only (courses/wagtail_hooks.py).
+for _pattern in wagtailmedia_urls.urlpatterns:
+    if _pattern.name in ("edit", "delete", "media_usage", "media_chosen"):
+        _pattern.callback = video_area_required(_pattern.callback)
 
 # A database that is briefly away answers 503 with a clear message, not a 500 (training/org/views.py).
 handler500 = "training.org.views.server_error"

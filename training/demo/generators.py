@@ -261,11 +261,14 @@ def _demo_video(area: BusinessArea, hue: int, title: str = "") -> LessonVideo:
     title = title or f"{area.name}业务办理演示"
     video = LessonVideo.objects.filter(title=title).first()
     if video is not None:
+        if video.area_id is None:  # seeded before videos had areas
+            LessonVideo.objects.filter(pk=video.pk).update(area=area)
+            video.area = area
         return video
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / f"{area.code}-{hue}.mp4"
         generate_demo_video(path, seconds=24, width=640, height=360, fps=12, hue=hue, label=area.name_en)
-        video = LessonVideo(title=title, type="video", collection=Collection.get_first_root_node())
+        video = LessonVideo(title=title, type="video", area=area, collection=Collection.get_first_root_node())
         video.file.save(f"demo-{area.code}-{hue}.mp4", ContentFile(path.read_bytes()), save=False)
         video.save()
     return video_process(video_id=video.pk)
