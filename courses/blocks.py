@@ -51,6 +51,13 @@ class BusinessItemBlock(blocks.StructBlock):
     faq = blocks.ListBlock(FaqBlock(), label=_("FAQ"), required=False)
     attachments = blocks.ListBlock(AttachmentBlock(), label=_("Forms to download"), required=False)
 
+    def get_context(self, value, parent_context=None):
+        context = super().get_context(value, parent_context=parent_context)
+        # Only forms with a document to download: an item stored without forms reads as one
+        # empty entry (a list block's default), and a form's document may have been deleted.
+        context["forms"] = [form for form in value.get("attachments") or [] if form["document"] is not None]
+        return context
+
     class Meta:
         icon = "list-ul"
         label = _("Business item")

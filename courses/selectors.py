@@ -301,12 +301,33 @@ def video_of(page: Page) -> LessonVideo | None:
     return getattr(specific, "video", None) or getattr(specific, "recording", None)
 
 
+def videos_for_author(*, user) -> QuerySet[LessonVideo]:
+    """The lesson videos an author may replace, delete and put in a lesson: those of the business
+    areas they are responsible for (培训师负责领域); administrators and trainers of every area:
+    all. The caller has checked that ``user`` authors at all (Wagtail's media permissions)."""
+    allowed = trainer_area_ids(user)
+    videos = LessonVideo.objects.all()
+    return videos if allowed is None else videos.filter(area__in=allowed)
+
+
+def video_in_reach(*, user, video: LessonVideo) -> bool:
+    """Whether ``user`` may act on ``video``: the same rule as ``videos_for_author``."""
+    allowed = trainer_area_ids(user)
+    return allowed is None or video.area_id in allowed
+
+
 def lesson_context_for_user(*, lesson: Page, user) -> dict:
     """Context of any lesson page: its module, the outline with progress, previous and next
     lesson, and whether the module is still locked by its prerequisite."""
     module = module_of(lesson)
     outline, rows = _outline(module=module, user=user)
-    position = next(i for i, e in enumerate(outline) if e.page.pk == lesson.pk)
+    position = next((i for i, e in enumerate(outline) if e.page.pk == lesson.pk), None)
+    if position is None:
+        # A lesson not live (a reviewer's preview of a draft, or of a new lesson): shown in its
+        # place in the tree among the module's live lessons.
+        position = sum(1 for e in outline if e.page.path < lesson.path)
+        kind = LESSON_KINDS.get(lesson._meta.model_name, "reading")
+        outline.insert(position, OutlineEntry(page=lesson, kind=kind, completed=False))
     locked_by = module_locked_for_user(module=module, user=user)
     return {
         "module": module,

@@ -23,6 +23,7 @@ from wagtail.images.forms import BaseImageForm
 from wagtailmedia.forms import BaseMediaForm
 
 from training import uploads
+from training.org.selectors import trainer_area_ids
 
 from . import video_processing as vp
 
@@ -77,7 +78,23 @@ class CheckedDocumentForm(uploads.NamesTheFileMixin, BaseDocumentForm):
 
 class LessonVideoForm(uploads.NamesTheFileMixin, BaseMediaForm):
     """Lesson videos (wagtailmedia): at most VIDEO_MAX_UPLOAD_SIZE, and PyAV must find and
-    decode a video stream (or, for audio, a sound stream) before the file is stored."""
+    decode a video stream (or, for audio, a sound stream) before the file is stored. A trainer
+    gives a video one of their business areas; a replaced file is processed again."""
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, user=user, **kwargs)
+        field = self.fields.get("area")
+        allowed = trainer_area_ids(user) if user is not None else None
+        if field is not None and allowed is not None:
+            field.queryset = field.queryset.filter(pk__in=allowed)
+
+    def save(self, commit=True):
+        if self.instance.pk and "file" in self.changed_data:
+            # The poster, duration and low-bitrate copy were the old file's: the processing
+            # job (courses.services.videos_queue_pending) makes them again.
+            self.instance.processing = self.instance.Processing.PENDING
+            self.instance.processing_error = ""
+        return super().save(commit=commit)
 
     def clean_file(self):
         upload = _new_upload(self)

@@ -1,5 +1,8 @@
-"""Authoring rules in the Wagtail admin: trainers limited to their business areas, a "new
-version" action for textbooks, and processing of lesson videos as soon as a page uses them."""
+"""Authoring rules in the Wagtail admin: trainers limited to their business areas (pages and
+lesson videos), a "new version" action for textbooks, and processing of lesson videos as soon as
+a page uses them."""
+
+from functools import wraps
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
@@ -13,9 +16,11 @@ from wagtail.admin import messages
 from wagtail.admin.userbar import AccessibilityItem
 from wagtail.admin.widgets import PageListingButton
 
+from training.org.selectors import trainer_area_ids
+
 from .forms import NewVersionForm
 from .models import LessonVideo, TextbookPage
-from .selectors import page_area_allowed, video_of
+from .selectors import page_area_allowed, video_of, videos_for_author
 from .services import lesson_place_before_exam, textbook_new_version
 
 OUTSIDE_YOUR_AREAS = _("This content belongs to a business area you are not responsible for.")
@@ -68,6 +73,28 @@ def keep_module_exam_last(request, page):
 @hooks.register("after_copy_page")
 def keep_module_exam_last_on_copy(request, page, new_page):
     lesson_place_before_exam(page=new_page)
+
+
+def video_area_required(view):
+    """Around wagtailmedia's screens of one video (edit and replace, delete, usage, choosing it
+    for a lesson): a trainer acts only on videos of their areas. training/urls.py routes these
+    screens' paths to the wrapped views ahead of wagtailmedia's own, which offers no hook for it."""
+
+    @wraps(view)
+    def checked(request, *args, **kwargs):
+        allowed = trainer_area_ids(request.user) if request.user.is_authenticated else None
+        if allowed is not None:
+            area_id = LessonVideo.objects.filter(pk=kwargs["media_id"]).values_list("area_id", flat=True)
+            if area_id and area_id[0] not in allowed:
+                raise PermissionDenied(OUTSIDE_YOUR_AREAS)
+        return view(request, *args, **kwargs)
+
+    return checked
+
+
+@hooks.register("construct_media_chooser_queryset")
+def choose_videos_of_own_areas(media, request):
+    return media.filter(pk__in=videos_for_author(user=request.user))
 
 
 @hooks.register("after_create_page")

@@ -329,12 +329,18 @@ class ExamPage(CachedViewRestrictionsMixin, Page):
         return max(0.0, (entry - (now or timezone.now())).total_seconds())
 
     def get_context(self, request, *args, **kwargs):
-        # The module, for the crumbs: the exam's own view and Wagtail's previews (of a draft, of an
-        # old revision) render the same templates, and a preview calls only this.
-        from courses.selectors import module_of
+        """The exam's module, and whether its prerequisite (先修模块) still locks it for this
+        person; a reviewer's preview of a draft is shown unlocked."""
+        from courses.selectors import module_locked_for_user, module_of
 
         context = super().get_context(request, *args, **kwargs)
-        context["module"] = module_of(self)
+        module = module_of(self)
+        locked_by = (
+            None
+            if getattr(request, "is_preview", False)
+            else module_locked_for_user(module=module, user=request.user)
+        )
+        context.update(module=module, locked=locked_by is not None, locked_by=locked_by)
         return context
 
     def serve(self, request, *args, **kwargs):

@@ -11,7 +11,6 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from courses.selectors import module_locked_for_user
 from training.org.decorators import trainer_required
 
 from .choices import AttemptStatus, ExamMode, Layout
@@ -92,12 +91,9 @@ def exam_page_serve(request, page: ExamPage):
     """Dispatch for an exam page: intro and start, the paper, submission and the result."""
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
+    # The module and whether it is locked (ExamPage.get_context); the lesson outline with its
+    # progress (two queries more) is not on the exam's templates.
     context = page.get_context(request)
-    # The exam's templates show the module and whether it is locked; the lesson outline with its
-    # progress (two queries more) is not on them.
-    module = context["module"]
-    locked_by = module_locked_for_user(module=module, user=request.user)
-    context.update(module=module, locked=locked_by is not None, locked_by=locked_by)
     if context["locked"]:
         # The module's prerequisite comes first; nothing here can be started or handed in.
         return TemplateResponse(request, page.get_template(request), context)

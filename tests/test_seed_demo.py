@@ -101,6 +101,13 @@ def test_seed_demo_builds_a_realistic_city_and_a_second_run_changes_nothing(sett
     assert ModulePage.objects.filter(level="intermediate", prerequisite__level="basic").count() == 8
     assert VideoLessonPage.objects.count() >= 3
     assert set(LessonVideo.objects.values_list("processing", flat=True)) == {"ready"}
+    # every video belongs to its lessons' business area (trainers act on their areas' videos)
+    assert not LessonVideo.objects.filter(area__isnull=True).exists()
+    # some business items have real forms to download (表格下载), as Excel workbooks
+    from wagtail.documents.models import Document
+
+    forms = Document.objects.filter(title__endswith="表")
+    assert forms.count() >= 5 and all(d.file.name.endswith(".xlsx") for d in forms)
     now = timezone.now()
     live = LiveSessionPage.objects.all()
     assert any(p.ends_at < now and p.recording_id for p in live)

@@ -193,9 +193,10 @@ def test_documents_are_served_as_downloads_never_as_html(admin_client, client):
 def test_real_video_is_accepted_and_fakes_are_refused(admin_client, tmp_path, settings):
     video = tmp_path / "窗口受理.mp4"
     generate_demo_video(video, seconds=1, width=160, height=90, fps=5)
+    area = factories.areas()["employment"].pk
     response = admin_client.post(
         "/admin/media/video/add/",
-        {"title": "窗口受理", "file": SimpleUploadedFile(video.name, video.read_bytes())},
+        {"title": "窗口受理", "area": area, "file": SimpleUploadedFile(video.name, video.read_bytes())},
     )
     assert response.status_code == 302, _errors(response)[:2000]
     assert LessonVideo.objects.get().title == "窗口受理"
@@ -204,7 +205,8 @@ def test_real_video_is_accepted_and_fakes_are_refused(admin_client, tmp_path, se
     for name, data in fakes.items():
         page = _errors(
             admin_client.post(
-                "/admin/media/video/add/", {"title": name, "file": SimpleUploadedFile(name, data)}
+                "/admin/media/video/add/",
+                {"title": name, "area": area, "file": SimpleUploadedFile(name, data)},
             )
         )
         assert f"文件“{name}”不是可以播放的视频" in page, name
@@ -213,7 +215,7 @@ def test_real_video_is_accepted_and_fakes_are_refused(admin_client, tmp_path, se
     page = _errors(
         admin_client.post(
             "/admin/media/video/add/",
-            {"title": "大", "file": SimpleUploadedFile("大.mp4", video.read_bytes())},
+            {"title": "大", "area": area, "file": SimpleUploadedFile("大.mp4", video.read_bytes())},
         )
     )
     assert "“大.mp4”" in page and "最大允许" in page

@@ -8,15 +8,26 @@ from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.admin.urls import reports as wagtail_reports_urls
 from wagtail.documents.views import serve as wagtaildocs_serve
 
+from wagtailmedia.views import chooser as wagtailmedia_chooser
+from wagtailmedia.views import media as wagtailmedia_media
+
 from courses.page_cache import with_cached_site
+from courses.wagtail_hooks import video_area_required
 from exams.api import api as exams_api
 from exams.api import not_found as api_not_found
 from training.media import serve_document, serve_media
 from training.org.admin_views import administrators_only_in_wagtail
-from training.org.views import healthz
+from training.org.views import favicon, healthz
 
 urlpatterns = [
     path("healthz/", healthz, name="healthz"),
+    path("favicon.ico", favicon, name="favicon"),
+    # A trainer acts on the lesson videos of their business areas only (courses/wagtail_hooks.py):
+    # these paths of wagtailmedia's screens of one video answer first, through the area check.
+    path("admin/media/edit/<int:media_id>/", video_area_required(wagtailmedia_media.edit), name="video_edit"),
+    path("admin/media/delete/<int:media_id>/", video_area_required(wagtailmedia_media.delete), name="video_delete"),
+    path("admin/media/usage/<int:media_id>/", video_area_required(wagtailmedia_media.usage), name="video_usage"),
+    path("admin/media/chooser/<int:media_id>/", video_area_required(wagtailmedia_chooser.media_chosen), name="video_chosen"),
     path("admin/", include(wagtailadmin_urls)),
     # Wagtail's document URLs (same names and views), each served file with our upload headers.
     re_path(r"^documents/(\d+)/(.*)$", serve_document(wagtaildocs_serve.serve), name="wagtaildocs_serve"),

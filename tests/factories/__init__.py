@@ -7,7 +7,7 @@ import itertools
 
 from wagtail.models import Page
 
-from courses.models import HomePage, LessonPage, ModuleIndexPage, ModulePage
+from courses.models import HomePage, LessonPage, LessonVideo, ModuleIndexPage, ModulePage
 from exams.models import Choice, ExamPage, Question, QuestionBank
 from training.org.choices import Employment, Level, Role, UnitLevel
 from training.org.models import BusinessArea, OrgUnit, Staff
@@ -93,6 +93,18 @@ def publish(parent: Page, page: Page) -> Page:
     parent.add_child(instance=page)
     page.save_revision().publish()
     return page
+
+
+def lesson_video(*, title: str, area: BusinessArea | None) -> LessonVideo:
+    """A lesson video record of a business area; its file is a stub (not processed)."""
+    from django.core.files.base import ContentFile
+
+    from wagtail.models import Collection
+
+    video = LessonVideo(title=title, type="video", area=area, collection=Collection.get_first_root_node())
+    video.file.save("lesson.mp4", ContentFile(b"\x00\x00\x00\x18ftypmp42" + b"\x00" * 64), save=False)
+    video.save()
+    return video
 
 
 def module_index() -> ModuleIndexPage:

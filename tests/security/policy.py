@@ -164,6 +164,34 @@ def admin_snippets(
 POLICY = {
     # --- the site's frame --------------------------------------------------------------------------
     "healthz": view(PUBLIC),
+    # Lesson videos: a trainer acts on those of their business areas (courses/wagtail_hooks.py);
+    # wagtailmedia's screens of one video answer through our routes of the same paths (video_*).
+    **{
+        name: [
+            view(WAGTAIL, args={"media_id": "@video"}),
+            view(WAGTAIL.but(trainer=DENIED), args={"media_id": "@video_other"}),
+        ]
+        for name in (
+            "wagtailmedia:edit",
+            "wagtailmedia:media_usage",
+            "wagtailmedia:media_chosen",
+            "video_edit",
+            "video_usage",
+            "video_chosen",
+        )
+    },
+    **{
+        name: [
+            view(WAGTAIL, args={"media_id": "@video"}),
+            view(
+                WAGTAIL.but(trainer=DENIED),
+                post=WAGTAIL.but(trainer=DENIED, admin=REDIRECT),
+                args={"media_id": "@video_other"},
+            ),
+        ]
+        for name in ("wagtailmedia:delete", "video_delete")
+    },
+    "favicon": view(PUBLIC),
     "login": view(PUBLIC),
     "logout": view(Roles.all(NOT_ALLOWED), post=EVERYONE_REDIRECTED),
     "set_language": view(EVERYONE_REDIRECTED, post=EVERYONE_REDIRECTED, data={"language": "en", "next": "/"}),
@@ -591,11 +619,9 @@ RULES = [
     Rule("wagtailimages*", WAGTAIL),
     Rule("wagtaildocs*", WAGTAIL),
     Rule("wagtailembeds:*", WAGTAIL),
-    # Trainers choose videos for their lessons, but hold no permission to manage them (see notes).
-    Rule("wagtailmedia:chooser", WAGTAIL),
-    Rule("wagtailmedia:chooser_typed", WAGTAIL),
-    Rule("wagtailmedia:media_chosen", WAGTAIL),
-    Rule("wagtailmedia:*", WAGTAIL_ADMINS),
+    # Trainers upload lesson videos and act on those of their areas (the screens of one video are
+    # listed one by one above).
+    Rule("wagtailmedia:*", WAGTAIL),
     Rule("wagtailsnippets:index", WAGTAIL_ADMINS.but(admin=ADMIN_HOME), why="every snippet has its own menu"),
     Rule("wagtailadmin_reports:locked_pages*", WAGTAIL_ADMINS, why="needs the unlock permission"),
     Rule(

@@ -182,9 +182,17 @@ def build() -> World:
     bank_other.owner = trainer.user
     bank_other.save(update_fields=["owner"])
 
-    video = LessonVideo(title="窗口受理演示", type="video", collection=Collection.get_first_root_node())
-    video.file.save("lesson.mp4", ContentFile(b"\x00\x00\x00\x18ftypmp42" + b"\x00" * 64), save=False)
-    video.save()
+    def lesson_video(title, area_code):
+        video = LessonVideo(
+            title=title, type="video", area=areas[area_code], collection=Collection.get_first_root_node()
+        )
+        video.file.save("lesson.mp4", ContentFile(b"\x00\x00\x00\x18ftypmp42" + b"\x00" * 64), save=False)
+        video.save()
+        return video
+
+    # Videos of the trainer's area and of another area: trainers act on their areas' videos only.
+    video = lesson_video("窗口受理演示", "employment")
+    video_other = lesson_video("养老金测算演示", "pension")
     video_page = factories.publish(
         module, VideoLessonPage(title="视频课：窗口受理", slug="video", video=video)
     )
@@ -349,6 +357,7 @@ def build() -> World:
         "live": live,
         "exam": exam,
         "video": video,
+        "video_other": video_other,
         "viewing": viewing,
         "bank_mine": bank_mine,
         "bank_other": bank_other,

@@ -9,6 +9,7 @@ import datetime
 import random
 import tempfile
 from collections.abc import Iterator
+from io import BytesIO
 from pathlib import Path
 
 from django.conf import settings
@@ -17,6 +18,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
+from wagtail.documents.models import Document
 from wagtail.models import Collection, Page
 
 from courses.models import (
@@ -245,7 +247,48 @@ def _publish(parent: Page, page: Page) -> Page:
     return page
 
 
+# The application forms (申请表) of a few business items, as real spreadsheets to download.
+ITEM_FORMS = {
+    "就业登记": "就业登记表",
+    "失业登记": "失业登记表",
+    "失业保险金申领": "失业保险金申领登记表",
+    "城乡居民养老保险参保登记": "城乡居民基本养老保险参保登记表",
+    "跨省异地就医备案": "跨省异地就医登记备案表",
+    "社会保障卡首次申领": "社会保障卡申领登记表",
+}
+FORM_FIELDS = ("姓名", "性别", "公民身份号码", "联系电话", "户籍地址", "现居住地址", "申请事项")
+
+
+def _demo_form(title: str) -> Document:
+    """A blank application form (申请表) as an Excel workbook, made here with openpyxl."""
+    document = Document.objects.filter(title=title).first()
+    if document is not None:
+        return document
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "申请表"
+    sheet["A1"] = title
+    sheet["A1"].font = Font(bold=True, size=14)
+    for row, label in enumerate(FORM_FIELDS, start=3):
+        sheet.cell(row=row, column=1, value=label)
+    sheet.cell(row=len(FORM_FIELDS) + 4, column=1, value="申请人（签字）：")
+    sheet.cell(row=len(FORM_FIELDS) + 5, column=1, value="经办人：　　　　　　经办日期：　　年　　月　　日")
+    sheet.column_dimensions["A"].width = 18
+    sheet.column_dimensions["B"].width = 40
+    data = BytesIO()
+    workbook.save(data)
+    return Document.objects.create(
+        title=title,
+        file=ContentFile(data.getvalue(), name=f"{title}.xlsx"),
+        collection=Collection.get_first_root_node(),
+    )
+
+
 def _business_item_value(item: dict) -> dict:
+    form = ITEM_FORMS.get(item["name"])
     return {
         "name": item["name"],
         "policy_basis": [
@@ -264,6 +307,7 @@ def _business_item_value(item: dict) -> dict:
         "time_limit": item["time_limit"],
         "fees": item.get("fees", ""),
         "faq": [{"question": f["q"], "answer": f["a"]} for f in item.get("faq", [])],
+        "attachments": [{"title": form, "document": _demo_form(form).pk}] if form else [],
     }
 
 
@@ -275,11 +319,14 @@ def _demo_video(area: BusinessArea, hue: int, title: str = "") -> LessonVideo:
     title = title or f"{area.name}业务办理演示"
     video = LessonVideo.objects.filter(title=title).first()
     if video is not None:
+        if video.area_id is None:  # seeded before videos had areas
+            LessonVideo.objects.filter(pk=video.pk).update(area=area)
+            video.area = area
         return video
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / f"{area.code}-{hue}.mp4"
         generate_demo_video(path, seconds=24, width=640, height=360, fps=12, hue=hue, label=area.name_en)
-        video = LessonVideo(title=title, type="video", collection=Collection.get_first_root_node())
+        video = LessonVideo(title=title, type="video", area=area, collection=Collection.get_first_root_node())
         video.file.save(f"demo-{area.code}-{hue}.mp4", ContentFile(path.read_bytes()), save=False)
         video.save()
     return video_process(video_id=video.pk)

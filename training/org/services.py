@@ -485,7 +485,8 @@ TRAINERS_GROUP = "Trainers"
 
 @transaction.atomic
 def trainer_group_ensure():
-    """The Wagtail group trainers belong to: admin access, authoring pages, images and documents."""
+    """The Wagtail group trainers belong to: admin access, authoring pages, images, documents and
+    lesson videos."""
     from django.contrib.auth.models import Group, Permission
 
     from wagtail.models import Collection, GroupCollectionPermission, GroupPagePermission, Page
@@ -514,6 +515,9 @@ def trainer_group_ensure():
     for app_label, codenames in (
         ("wagtailimages", ("add_image", "change_image", "choose_image")),
         ("wagtaildocs", ("add_document", "change_document", "choose_document")),
+        # Lesson videos: upload, replace and delete; limited to the trainer's business areas
+        # by courses (wagtailmedia counts delete as change).
+        ("wagtailmedia", ("add_media", "change_media")),
     ):
         for codename in codenames:
             GroupCollectionPermission.objects.get_or_create(

@@ -1,12 +1,15 @@
 import sys
+from functools import cache
 
 from django.contrib.auth.decorators import login_required
+from django.contrib.staticfiles import finders
 from django.db import InterfaceError, OperationalError, connection
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils.translation import gettext
 from django.views import defaults
+from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_POST
 
 from .selectors import staff_for_user
@@ -21,6 +24,19 @@ def healthz(request):
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
     return JsonResponse({"ok": True})
+
+
+@cache
+def _favicon_bytes() -> bytes:
+    with open(finders.find("img/favicon.ico"), "rb") as icon:
+        return icon.read()
+
+
+@cache_control(public=True, max_age=86400)
+def favicon(request):
+    """``/favicon.ico``: browsers, bookmarks and feed readers ask for it at the root, whatever the
+    page's ``<link rel="icon">`` says."""
+    return HttpResponse(_favicon_bytes(), content_type="image/vnd.microsoft.icon")
 
 
 @login_required
