@@ -21,7 +21,7 @@ def trainers_manage_videos(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("courses", "0002_create_homepage"),
+        ("courses", "0004_root_page_title"),
         ("org", "0006_job_recovery"),
         ("wagtailmedia", "0005_alter_media_options"),
     ]
