@@ -43,6 +43,9 @@ OUR_MODULES = ("training.", "courses.", "exams.")
 # Links followed from the menu screens, per role: enough for one of each shape on today's site,
 # a bound on the time if a screen one day links many shapes.
 MAX_FOLLOWED = 20
+# After a resize, two frames: the layout, and what scripts redraw for the new width (Wagtail's
+# sidebar opens at 1280 px), are then in place.
+SETTLED_JS = "() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))"
 
 
 def _local(base: str, href: str) -> str | None:
@@ -203,6 +206,7 @@ def _sweep(page, watcher, axe, base, screens, latin_data) -> dict[str, dict[str,
             findings[where][f"HTTP {response.status} for a screen the menu leads to ({screen.source})"] = []
         for size in (NARROW, WIDE):
             page.set_viewport_size(size)
+            page.evaluate(SETTLED_JS)
             for finding in look(page, watcher, axe, screen, latin_data, narrow=size is NARROW):
                 findings[where][finding].append(f"{size['width']}px")
         if screen.source == "menu" and not screen.admin:
