@@ -6,6 +6,16 @@ import pytest
 from tests import factories
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
+# What browser_page launches with, for the module-wide browser below.
+LAUNCH_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -47,6 +57,25 @@ def browser_page():
         page.wait_for_timeout(500)
         context.close()
         browser.close()
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    """One browser for a whole module (the sweep opens a context of its own per role)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="module")
+def axe():
+    """axe-core's source, checksum checked (tests/e2e/vendor/README.md)."""
+    from tests.e2e.sweep import axe_source
+
+    return axe_source()
 
 
 def log_in(page, base, username):
