@@ -76,9 +76,11 @@ def test_snippet_screens_speak_chinese(admin_client, tree):
     assert "题库" in listing
     add = admin_client.get("/admin/snippets/exams/questionbank/add/").text
     assert "New: 题库" not in add and "新建：题库" in add
-    # The business-area chooser's buttons, built once at start-up by Wagtail, follow the reader.
-    assert "Choose business area" not in add and "Edit this business area" not in add
-    assert "选择 业务领域" in add and "编辑这个 业务领域" in add
+    # A snippet chooser's buttons (the question's bank), built once at start-up by Wagtail, follow
+    # the reader. (The bank's own area is a plain list of the trainer's areas, not a chooser.)
+    question_add = admin_client.get("/admin/snippets/exams/question/add/").text
+    assert "Choose question bank" not in question_add and "Edit this question bank" not in question_add
+    assert "选择 题库" in question_add
     users = admin_client.get("/admin/users/").text
     assert not re.search(r">\s*True\s*<", users)
 

@@ -287,5 +287,9 @@ class Counter(models.Model):
     name = models.CharField(max_length=40, primary_key=True)
     last = models.PositiveBigIntegerField(default=0)
 
+    class Meta:
+        verbose_name = _("counter")
+        verbose_name_plural = _("counters")
+
     def __str__(self) -> str:
         return f"{self.name} {self.last}"
