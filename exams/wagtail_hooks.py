@@ -307,6 +307,8 @@ CONTENT_TYPES = {
 
 
 TEXT_FORMATS = {"gift": "GIFT", "aiken": "Aiken", "moodlexml": "Moodle XML"}
+# What a trainer reads on the export links: the format's name, not its code in the URL.
+FORMAT_NAMES = {"xlsx": "Excel", "csv": "CSV", **TEXT_FORMATS}
 # A 10 MB workbook of 5 000 questions unpacks to well under this; a zip bomb does not.
 UNZIPPED_LIMIT = 200 * 1024 * 1024
 
@@ -371,7 +373,7 @@ def import_view(request):
     return render(
         request,
         "exams/admin/import.html",
-        {"form": form, "issues": issues, "created": created, "banks": banks, "formats": CONTENT_TYPES},
+        {"form": form, "issues": issues, "created": created, "banks": banks, "formats": FORMAT_NAMES},
     )
 
 

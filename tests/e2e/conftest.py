@@ -59,9 +59,12 @@ def browser_page():
         browser.close()
 
 
-@pytest.fixture(scope="module")
-def chromium():
-    """One browser for a whole module (the sweep opens a context of its own per role)."""
+@pytest.fixture
+def chromium(transactional_db):
+    """One browser for a test (the sweep opens a context of its own per role). Started after the
+    test's database: Playwright's sync API runs an event loop, and Django's connections made while
+    it runs are other objects than the one the test database was set up with, so a database
+    fixture set up after it would find nothing to restore (serialized_rollback) after a flush."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:

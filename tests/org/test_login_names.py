@@ -103,7 +103,7 @@ def test_a_known_person_keeps_their_login_name(tree):
     assert _login_of(a) == "u1"
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_imports_at_the_same_moment_never_get_the_same_number():
     taken: list[list[int]] = []
     start = threading.Barrier(4)
@@ -149,7 +149,7 @@ def _migrate(target):
     executor.migrate([target])
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_migration_renames_id_digit_logins_and_tells_each_person(client, tree):
     _migrate(("accounts", "0001_initial"))
     people = {}
