@@ -25,9 +25,19 @@ urlpatterns = [
     # A trainer acts on the lesson videos of their business areas only (courses/wagtail_hooks.py):
     # these paths of wagtailmedia's screens of one video answer first, through the area check.
     path("admin/media/edit/<int:media_id>/", video_area_required(wagtailmedia_media.edit), name="video_edit"),
-    path("admin/media/delete/<int:media_id>/", video_area_required(wagtailmedia_media.delete), name="video_delete"),
-    path("admin/media/usage/<int:media_id>/", video_area_required(wagtailmedia_media.usage), name="video_usage"),
-    path("admin/media/chooser/<int:media_id>/", video_area_required(wagtailmedia_chooser.media_chosen), name="video_chosen"),
+    path(
+        "admin/media/delete/<int:media_id>/",
+        video_area_required(wagtailmedia_media.delete),
+        name="video_delete",
+    ),
+    path(
+        "admin/media/usage/<int:media_id>/", video_area_required(wagtailmedia_media.usage), name="video_usage"
+    ),
+    path(
+        "admin/media/chooser/<int:media_id>/",
+        video_area_required(wagtailmedia_chooser.media_chosen),
+        name="video_chosen",
+    ),
     path("admin/", include(wagtailadmin_urls)),
     # Wagtail's document URLs (same names and views), each served file with our upload headers.
     re_path(r"^documents/(\d+)/(.*)$", serve_document(wagtaildocs_serve.serve), name="wagtaildocs_serve"),
