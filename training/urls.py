@@ -5,6 +5,7 @@ from django.views.i18n import set_language
 
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
+from wagtail.admin.auth import require_admin_access
 from wagtail.admin.urls import reports as wagtail_reports_urls
 from wagtail.documents.views import serve as wagtaildocs_serve
 
@@ -19,23 +20,28 @@ from training.media import serve_document, serve_media
 from training.org.admin_views import administrators_only_in_wagtail
 from training.org.views import favicon, healthz
 
+
+def _video_screen(view):
+    # As Wagtail's own admin URLs are: signed-in admin users only, in their admin language; then
+    # the area check of courses/wagtail_hooks.py.
+    return require_admin_access(video_area_required(view))
+
+
 urlpatterns = [
     path("healthz/", healthz, name="healthz"),
     path("favicon.ico", favicon, name="favicon"),
     # A trainer acts on the lesson videos of their business areas only (courses/wagtail_hooks.py):
     # these paths of wagtailmedia's screens of one video answer first, through the area check.
-    path("admin/media/edit/<int:media_id>/", video_area_required(wagtailmedia_media.edit), name="video_edit"),
+    path("admin/media/edit/<int:media_id>/", _video_screen(wagtailmedia_media.edit), name="video_edit"),
     path(
         "admin/media/delete/<int:media_id>/",
-        video_area_required(wagtailmedia_media.delete),
+        _video_screen(wagtailmedia_media.delete),
         name="video_delete",
     ),
-    path(
-        "admin/media/usage/<int:media_id>/", video_area_required(wagtailmedia_media.usage), name="video_usage"
-    ),
+    path("admin/media/usage/<int:media_id>/", _video_screen(wagtailmedia_media.usage), name="video_usage"),
     path(
         "admin/media/chooser/<int:media_id>/",
-        video_area_required(wagtailmedia_chooser.media_chosen),
+        _video_screen(wagtailmedia_chooser.media_chosen),
         name="video_chosen",
     ),
     path("admin/", include(wagtailadmin_urls)),

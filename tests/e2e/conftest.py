@@ -60,11 +60,13 @@ def browser_page():
 
 
 @pytest.fixture
-def chromium(transactional_db):
-    """One browser for a test (the sweep opens a context of its own per role). Started after the
-    test's database: Playwright's sync API runs an event loop, and Django's connections made while
-    it runs are other objects than the one the test database was set up with, so a database
-    fixture set up after it would find nothing to restore (serialized_rollback) after a flush."""
+def chromium():
+    """One browser for a test (the sweep opens a context of its own per role). Function-scoped so
+    that it starts after the test's database (pytest-django's autouse live-server fixture sets that
+    up first): Playwright's sync API runs an event loop, Django's connections made while it runs
+    are other objects than the one the test database was set up with, and a database set up after
+    it found nothing to restore (serialized_rollback) after an earlier test's flush. It asks for no
+    database itself: a test without one must not flush what the next test restores."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:

@@ -169,7 +169,7 @@ POLICY = {
     **{
         name: [
             view(WAGTAIL, args={"media_id": "@video"}),
-            view(WAGTAIL.but(trainer=DENIED), args={"media_id": "@video_other"}),
+            view(WAGTAIL.but(trainer=ADMIN_DENIED), args={"media_id": "@video_other"}),
         ]
         for name in (
             "wagtailmedia:edit",
@@ -184,8 +184,8 @@ POLICY = {
         name: [
             view(WAGTAIL, args={"media_id": "@video"}),
             view(
-                WAGTAIL.but(trainer=DENIED),
-                post=WAGTAIL.but(trainer=DENIED, admin=REDIRECT),
+                WAGTAIL.but(trainer=ADMIN_DENIED),
+                post=WAGTAIL.but(trainer=ADMIN_DENIED, admin=REDIRECT),
                 args={"media_id": "@video_other"},
             ),
         ]
