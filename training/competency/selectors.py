@@ -199,7 +199,8 @@ AHEAD_DAYS = 90
 
 
 # Subtree-wide totals (coverage, 一专多能) are kept this long per unit and day when the caller asks
-# for the cached figures (the matrix page); a province root takes about a second to count.
+# for the cached figures (the matrix page): counting them for a province root is too slow to repeat
+# on every view (figures in bench/RESULTS.md).
 TOTALS_CACHE_SECONDS = 300
 
 

@@ -51,14 +51,14 @@ def report_settings() -> ReportSettings:
     return ReportSettings.load()
 
 
-# The dashboard's figures are kept this long per unit: a province root takes about half a second
-# to compute (50 000 staff), every later view in the window none of it.
+# The dashboard's figures are kept this long per unit: computing them for a province root is too
+# slow to repeat on every view (figures in bench/RESULTS.md); a later view in the window reads them.
 REPORT_CACHE_SECONDS = 300
 
 
 class PackedStations(Sequence):
-    """The station scorecard as kept in the cache: plain tuples, which unpickle in a few
-    milliseconds where 3 000 dataclass rows took about forty; a row is built only when shown."""
+    """The station scorecard as kept in the cache: plain tuples, which unpickle far faster than
+    dataclass rows (figures in bench/RESULTS.md); a row is built only when shown."""
 
     def __init__(self, stations: list[StationScore]):
         self.rows = [
