@@ -137,8 +137,3 @@ def score_paper(*, scores: list[Score], possible: Decimal, pass_mark: int) -> Re
         pending=pending,
         per_question=tuple(scores),
     )
-
-
-def single_choice_is_correct(*, chosen: int | None, correct_ids: set[int]) -> bool:
-    """A single-choice answer is right when the one chosen option is the correct one."""
-    return chosen is not None and chosen in correct_ids

@@ -2,7 +2,7 @@
 
 Django 5.2's ``RedisCacheClient.get_client`` builds a new ``redis.Redis`` for every cache
 operation, and redis-py 8 fills a case-insensitive table of ~170 response callbacks in each new
-one: measured here, that was a fifth of a lesson page's CPU (8 cache reads a view). A client
+one, a large share of a lesson page's CPU (figures in bench/RESULTS.md). A client
 object is safe to share (it borrows a connection from the pool per command, and the pool checks
 the process id, so a forked worker opens its own), so one per pool is kept. Nothing
 else changes: same keys, same serializer, same pools. (django-redis does the same, but with its

@@ -1,6 +1,9 @@
 """Certificate PDFs with Chinese text and a QR code; bulk generation in the background."""
 
+import datetime
 import io
+
+from django.utils import timezone
 
 import pypdfium2
 import pytest
@@ -9,7 +12,9 @@ from pypdf import PdfReader
 
 from tests import factories
 from training.competency.models import Certification
-from training.competency.services import certificates_bulk_run, certification_issue
+from training.competency.services import certificates_bulk_start, certification_issue
+from training.competency.tasks import certificates_bulk_task
+from training.org.jobs import jobs_recover
 from training.org.models import Job
 
 pytestmark = pytest.mark.django_db
@@ -76,22 +81,35 @@ def test_bulk_certificates_for_a_subtree_with_progress(
     assert client.get(f"/jobs/{job.pk}/download/").status_code == 404
 
 
-def test_bulk_run_is_idempotent(people, tree):
+def test_bulk_certificates_run_through_the_job_runner_once_and_again_when_the_worker_is_lost(
+    people, tree, django_capture_on_commit_callbacks
+):
+    """The production path: the service queues the task after commit, the worker's task claims
+    the job through training.org.jobs and renders it; a second delivery of the message changes
+    nothing, and a run whose worker died is queued again by jobs_recover and leaves one file."""
     areas = list(factories.areas().values())
     for i in range(40):
-        person = factories.staff(org_unit=tree["east_comm"], password=None)
+        person = factories.staff(org_unit=tree["east_comm"], name=f"王{i:02d}", password=None)
         certification_issue(staff=person, area=areas[i % 8], level="basic")
-    job = Job.objects.create(
-        kind="certificates",
-        user=people["manager"].user,
-        params={"unit_id": tree["east"].pk, "verify_base": "http://testserver/"},
-    )
-    certificates_bulk_run(job_id=job.pk)
+    expected = Certification.objects.filter(staff__org_unit__path__startswith=tree["east"].path).count()
+    with django_capture_on_commit_callbacks(execute=True):
+        job = certificates_bulk_start(user=people["manager"].user, unit=tree["east"], verify_base="http://t/")
     job.refresh_from_db()
-    assert (
-        job.done == Certification.objects.filter(staff__org_unit__path__startswith=tree["east"].path).count()
-    )
+    assert (job.status, job.done, job.total, job.attempts) == ("done", expected, expected, 1)
     first = job.result.name
-    certificates_bulk_run(job_id=job.pk)  # a second delivery of the task changes nothing
+    with job.result.open("rb") as f:
+        assert len(PdfReader(f).pages) == expected
+
+    certificates_bulk_task.delay(job_id=job.pk)  # a second delivery of the message
     job.refresh_from_db()
-    assert job.result.name == first
+    assert (job.status, job.attempts, job.result.name) == ("done", 1, first)
+
+    # The worker was killed mid-run: the row says running, under a process that is gone.
+    Job.objects.filter(pk=job.pk).update(
+        status=Job.Status.RUNNING, worker="nowhere:1:1", lease_until=timezone.now() - datetime.timedelta(1)
+    )
+    assert jobs_recover() == [job.pk]
+    job.refresh_from_db()
+    assert (job.status, job.done, job.attempts, job.result.name) == ("done", expected, 2, first)
+    with job.result.open("rb") as f:
+        assert len(PdfReader(f).pages) == expected

@@ -11,7 +11,6 @@ from exams.grading import (
     normalise_blank,
     score_answer,
     score_paper,
-    single_choice_is_correct,
 )
 
 ONE = Decimal(1)
@@ -116,8 +115,3 @@ def test_paper_with_unmarked_essay_is_provisional():
 
 def test_empty_paper_fails():
     assert score_paper(scores=[], possible=Decimal(0), pass_mark=0).passed is False
-
-
-def test_single_choice_helper():
-    assert single_choice_is_correct(chosen=3, correct_ids={3})
-    assert not single_choice_is_correct(chosen=None, correct_ids={3})

@@ -206,9 +206,31 @@ def test_site_history_is_offered_to_administrators_only(world):
     assert "/admin/reports/site-history/" in _client_as(world, "admin").get("/admin/").text
 
 
+SECURITY_MD = Path(settings.BASE_DIR) / "SECURITY.md"
+DOCUMENTED = {  # SECURITY.md's figures table: its label → the figure's name here
+    "URL patterns found by the resolver (API excluded)": "url_patterns",
+    "page types and routable sub-pages": "page_types_and_routes",
+    "API operations from the OpenAPI document": "api_operations",
+    "roles": "roles",
+}
+
+
+def _documented_figures() -> dict[str, int]:
+    """The figures SECURITY.md states for the matrix, read from its table."""
+    found = {}
+    for line in SECURITY_MD.read_text().splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) == 2 and cells[0] in DOCUMENTED:
+            found[DOCUMENTED[cells[0]]] = int(cells[1].replace(" ", ""))
+    return found
+
+
 def test_figures(targets):
-    """Not a check: the figures of the run, for SECURITY.md (var/security/permission-matrix.json)."""
+    """The figures of the run, for SECURITY.md (var/security/permission-matrix.json), checked: the
+    matrix finds every kind of target, and never fewer than SECURITY.md says it covers (fewer
+    means patterns escaped the resolver walk, page models or OpenAPI document); six roles."""
     kinds = {k: sum(1 for t in targets if t.kind == k) for k in ("url", "page", "api")}
+    assert sum(kinds.values()) == len(targets), "a target of an unknown kind is never counted"
     figures = {
         "url_patterns": kinds["url"],
         "page_types_and_routes": kinds["page"],
@@ -220,3 +242,8 @@ def test_figures(targets):
     SUMMARY.parent.mkdir(parents=True, exist_ok=True)
     SUMMARY.write_text(json.dumps(figures, indent=2, ensure_ascii=False))
     print(json.dumps(figures, ensure_ascii=False))  # noqa: T201
+    documented = _documented_figures()
+    assert set(documented) == set(DOCUMENTED.values()), "SECURITY.md's figures table lost a line"
+    assert figures["roles"] == documented["roles"] == 6
+    for name in ("url_patterns", "page_types_and_routes", "api_operations"):
+        assert figures[name] >= documented[name] > 0, (name, figures[name], documented[name])

@@ -110,11 +110,8 @@ def build() -> World:
     from exams.models import Answer, ExamFixedQuestion
     from exams.services import attempt_start, attempt_submit, daily_practice_start
     from training.competency.models import CertificationRule
-    from training.competency.services import (
-        certificates_bulk_run,
-        certificates_bulk_start,
-        certification_issue,
-    )
+    from training.competency.services import certificates_bulk_start, certification_issue
+    from training.competency.tasks import certificates_bulk_task
     from training.notify.models import RobotWebhook
     from training.notify.services import notify
     from training.org.choices import Role
@@ -269,7 +266,8 @@ def build() -> World:
     cert_there = certification_issue(staff=west_learner, area=areas["pension"], level="basic")
     rule = CertificationRule.objects.create(area=areas["employment"], level="basic")
     job = certificates_bulk_start(user=manager.user, unit=tree["east"], verify_base="http://testserver/")
-    job = certificates_bulk_run(job_id=job.pk)
+    certificates_bulk_task.apply(kwargs={"job_id": job.pk})  # what the worker runs
+    job.refresh_from_db()
 
     # --- plans, extension requests, coverage gaps, notifications, robots ---------------------
     def plan(root, actor, title):

@@ -1,8 +1,8 @@
 """Django's ModelBackend, with the one query every signed-in request makes compiled only once.
 
 On every request with a session, ``django.contrib.auth`` reads the user row by primary key
-(``ModelBackend.get_user``). Building and compiling that ORM query costs about three times
-running it (measured 380 µs against 150 µs here), and it is the same statement each time, so it
+(``ModelBackend.get_user``). Building and compiling that ORM query costs more than running it
+(figures in bench/RESULTS.md), and it is the same statement each time, so it
 is compiled once per process (``training.compiled``). The row is still read on every request: a
 deactivated user, a changed password (the session hash) or new permissions count at once.
 """

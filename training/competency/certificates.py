@@ -2,9 +2,9 @@
 and a QR code to the public verification page.
 
 reportlab draws the page; segno encodes the QR code, which is drawn as one filled path of its dark
-modules (reportlab's own QR widget builds a shape object per module and encodes twice, about 65 ms
-a certificate; this way a certificate costs a few milliseconds). The Chinese text uses the Adobe-GB1
-CID font STSong-Light, which PDF readers supply, so no font file has to ship with the product.
+modules (reportlab's own QR widget builds a shape object per module and encodes twice, which made
+the QR code most of a certificate's cost; figures in bench/RESULTS.md). The Chinese text uses the
+Adobe-GB1 CID font STSong-Light, which PDF readers supply, so no font file has to ship with the product.
 """
 
 from __future__ import annotations

@@ -16,7 +16,7 @@ from .services import _certificate_text
 
 def collect_certifications(export: PersonalDataExport) -> None:
     """Certifications (with their history and, unless revoked, their PDF) and practical
-    assessments. Three queries; the PDFs take a few milliseconds each."""
+    assessments. Three queries; the PDFs are drawn here, one per certification."""
     staff = export.staff
     certs = list(Certification.objects.filter(staff=staff).select_related("area").order_by("issued_on", "pk"))
     fields = ["number", "area", "level", "issued_on", "expires_on", "last_renewed_on", "status", "source"]

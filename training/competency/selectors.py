@@ -199,7 +199,8 @@ AHEAD_DAYS = 90
 
 
 # Subtree-wide totals (coverage, 一专多能) are kept this long per unit and day when the caller asks
-# for the cached figures (the matrix page); a province root takes about a second to count.
+# for the cached figures (the matrix page): counting them for a province root is too slow to repeat
+# on every view (figures in bench/RESULTS.md).
 TOTALS_CACHE_SECONDS = 300
 
 
@@ -212,19 +213,48 @@ def _cached(parts: tuple, compute):
     return value
 
 
-def _holder_counts(certs: QuerySet[Certification], *, ahead: datetime.date) -> dict[tuple[int, int], tuple]:
+# --- the coverage rule (业务覆盖) -----------------------------------------------------------------
+# One rule, used by this app's coverage pages, the dashboard (training.reports) and the gap
+# proposals (training.plans): an area a station offers is covered when at least K of the station's
+# own active staff hold a valid certification in it, K being ``coverage_min_holders`` of the
+# competency settings.
+
+HOLDERS = Count("staff_id", distinct=True)  # people, not certifications: one person counts once
+
+
+def valid_holders(*, today: datetime.date | None = None, **filters) -> QuerySet:
+    """The valid holders (有效持证人) grouped per (station, area): certifications valid on ``today``
+    of active staff, narrowed by ``filters`` (e.g. ``staff__org_unit__path__startswith``), as
+    ``(unit_id, area_id)`` rows ready for ``.annotate(n=HOLDERS)`` — a row per pair, counted in
+    the database."""
+    return (
+        Certification.objects.filter(valid_certifications_q(today=today), staff__is_active=True, **filters)
+        .values_list("staff__org_unit_id", "area_id")
+        .order_by()
+    )
+
+
+def valid_holder_counts(*, today: datetime.date | None = None, **filters) -> dict[tuple[int, int], int]:
+    """(station, area) -> how many of the station's active staff hold a valid certification in the
+    area; pairs nobody holds are absent. One query."""
+    return {(u, a): n for u, a, n in valid_holders(today=today, **filters).annotate(n=HOLDERS)}
+
+
+def is_covered(holders: int, *, min_holders: int) -> bool:
+    """An offered area is covered (已覆盖) when it has at least K valid holders at its station."""
+    return holders >= min_holders
+
+
+def _holder_counts(*, today: datetime.date, ahead: datetime.date, **filters) -> dict[tuple[int, int], tuple]:
     """(station, area) -> (holders now, holders still valid at ``ahead``, part-time holders), counted
     in the database: a row per (station, area), not per certification."""
     return {
         (unit_id, area_id): (now_n, ahead_n, part_n)
-        for unit_id, area_id, now_n, ahead_n, part_n in certs.filter(staff__is_active=True)
-        .values_list("staff__org_unit_id", "area_id")
-        .annotate(
-            now_n=Count("staff_id", distinct=True),
+        for unit_id, area_id, now_n, ahead_n, part_n in valid_holders(today=today, **filters).annotate(
+            now_n=HOLDERS,
             ahead_n=Count("staff_id", distinct=True, filter=Q(expires_on__gte=ahead)),
             part_n=Count("staff_id", distinct=True, filter=Q(staff__employment=Employment.PART_TIME)),
         )
-        .order_by()
     }
 
 
@@ -262,20 +292,15 @@ def posts_in_subtree(*, unit: OrgUnit) -> list[str]:
 def coverage_totals(*, unit: OrgUnit, min_holders: int, today: datetime.date) -> CoverageTotals:
     """Coverage counted over every offered (station, area) pair of the subtree. Two queries."""
     ahead = today + datetime.timedelta(days=AHEAD_DAYS)
-    counts = _holder_counts(
-        Certification.objects.filter(
-            valid_certifications_q(today=today), staff__org_unit__path__startswith=unit.path
-        ),
-        ahead=ahead,
-    )
+    counts = _holder_counts(today=today, ahead=ahead, staff__org_unit__path__startswith=unit.path)
     offered = covered = covered_ahead = depth_two = single = 0
     for key in OrgUnit.areas.through.objects.filter(orgunit__path__startswith=unit.path).values_list(
         "orgunit_id", "businessarea_id"
     ):
         now_n, ahead_n, part_n = counts.get(key, (0, 0, 0))
         offered += 1
-        covered += now_n >= min_holders
-        covered_ahead += ahead_n >= min_holders
+        covered += is_covered(now_n, min_holders=min_holders)
+        covered_ahead += is_covered(ahead_n, min_holders=min_holders)
         depth_two += now_n >= 2
         single += bool(_single_point(now_n, ahead_n, part_n))
     return CoverageTotals(offered, covered, covered_ahead, depth_two, single)
@@ -314,10 +339,7 @@ def coverage_for_unit(
         "orgunit_id", "businessarea_id"
     ):
         offered_by_unit[unit_id].append(area_id)
-    counts = _holder_counts(
-        Certification.objects.filter(valid_certifications_q(today=today), staff__org_unit__in=units),
-        ahead=ahead,
-    )
+    counts = _holder_counts(today=today, ahead=ahead, staff__org_unit__in=units)
     staff_counts = dict(
         Staff.objects.filter(org_unit__in=units, is_active=True)
         .values_list("org_unit_id")
@@ -330,9 +352,9 @@ def coverage_for_unit(
         return CoverageCell(
             area=areas[key[1]],
             holders=now_n,
-            covered=now_n >= k,
+            covered=is_covered(now_n, min_holders=k),
             holders_ahead=ahead_n,
-            covered_ahead=ahead_n >= k,
+            covered_ahead=is_covered(ahead_n, min_holders=k),
             depth_two=now_n >= 2,
             single_point=_single_point(now_n, ahead_n, part_n),
         )

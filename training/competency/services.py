@@ -18,7 +18,7 @@ from reportlab.pdfgen import canvas
 from courses.models import ModulePage
 from courses.selectors import module_is_completed_by
 from training.org.choices import LEVEL_RANK
-from training.org.jobs import job_claim, job_create, job_finish, job_progress
+from training.org.jobs import job_create, job_finish, job_progress
 from training.org.models import BusinessArea, Job, OrgUnit, Staff
 from training.org.selectors import competency_settings
 
@@ -370,13 +370,6 @@ def certificates_bulk_start(*, user, unit: OrgUnit, verify_base: str) -> Job:
 BATCH = 50
 
 
-def certificates_bulk_run(*, job_id: int) -> Job:
-    """Run a bulk certificates job (the task's body): a job done, or held by a living run, is left
-    as it is; one that is queued, or whose worker was lost, is rendered (again)."""
-    job = job_claim(job_id)
-    return certificates_bulk_render(job=job) if job else Job.objects.get(pk=job_id)
-
-
 def certificates_bulk_render(*, job: Job) -> Job:
     """Render the certificates of a claimed job in batches, recording progress after each.
     Idempotent: a run cut short starts over, and the PDF is saved under one name per job, so a
@@ -400,23 +393,4 @@ def certificates_bulk_render(*, job: Job) -> Job:
         job.result.storage.delete(name)
     job.result.save(name.rsplit("/", 1)[-1], ContentFile(out.getvalue()), save=False)
     job_finish(job, result=job.result.name, done=len(certs), total=len(certs))
-    return job
-    unit = OrgUnit.objects.get(pk=job.params["unit_id"])
-    certs = list(
-        Certification.objects.filter(valid_certifications_q(), staff__org_unit__path__startswith=unit.path)
-        .select_related("staff__org_unit", "area")
-        .order_by("staff__org_unit__path", "staff__name", "area__sort_order")
-    )
-    Job.objects.filter(pk=job.pk).update(status=Job.Status.RUNNING, total=len(certs), done=0)
-    out = io.BytesIO()
-    pdf = canvas.Canvas(out, pagesize=landscape(A4), pageCompression=1)
-    for start in range(0, len(certs), BATCH):
-        for cert in certs[start : start + BATCH]:
-            draw_certificate(pdf, _certificate_text(cert, job.params["verify_base"]))
-        Job.objects.filter(pk=job.pk).update(done=min(len(certs), start + BATCH))
-    pdf.save()
-    job.refresh_from_db()
-    job.result.save(f"certificates-{unit.code}-{job.pk}.pdf", ContentFile(out.getvalue()), save=False)
-    job.status, job.done, job.finished_at = Job.Status.DONE, len(certs), timezone.now()
-    job.save(update_fields=["result", "status", "done", "finished_at"])
     return job

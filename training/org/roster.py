@@ -591,7 +591,8 @@ def roster_import_job(*, job: Job) -> RosterSummary | None:
 
 def _update_rows(model, fields: list[str], rows: list[list]) -> None:
     """``UPDATE … SET fields WHERE pk`` for many rows in one ``executemany``: Django's
-    ``bulk_update`` builds a CASE per field and row, which took minutes for 50 000 people."""
+    ``bulk_update`` builds a CASE per field and row, which grows too slow for a province's roster
+    (figures in bench/RESULTS.md)."""
     if not rows:
         return
     quote = connection.ops.quote_name

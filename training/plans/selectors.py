@@ -12,7 +12,7 @@ from django.utils import timezone
 from courses.models import LessonProgress, ModulePage
 from exams.models import Attempt, ExamPage
 from training.competency.models import Certification
-from training.competency.selectors import valid_certifications_q
+from training.competency.selectors import is_covered, valid_certifications_q, valid_holder_counts
 from training.org.choices import LEVEL_RANK
 from training.org.models import OrgUnit, RoleAssignment, Staff
 from training.org.selectors import UserScope, subtree_q
@@ -262,18 +262,16 @@ def gap_proposals_for_scope(*, scope: UserScope) -> QuerySet[GapProposal]:
 
 
 def coverage_gaps(*, k: int, today: datetime.date | None = None) -> list[tuple[int, int, int]]:
-    """(unit, area, holders) for every area a unit offers that fewer than K of its active staff
-    hold a valid certification in. Two queries for the whole tree."""
+    """(unit, area, holders) for every area a unit offers that is not covered (the coverage rule
+    of ``training.competency.selectors.is_covered``: fewer than K valid holders). Two queries for
+    the whole tree."""
     offered = OrgUnit.areas.through.objects.values_list("orgunit_id", "businessarea_id")
-    holders = {
-        (u, a): n
-        for u, a, n in Certification.objects.filter(
-            valid_certifications_q(today=today), staff__is_active=True
-        )
-        .values_list("staff__org_unit_id", "area_id")
-        .annotate(n=Count("staff_id", distinct=True))
-    }
-    return [(u, a, holders.get((u, a), 0)) for u, a in offered if holders.get((u, a), 0) < k]
+    holders = valid_holder_counts(today=today)
+    return [
+        (u, a, holders.get((u, a), 0))
+        for u, a in offered
+        if not is_covered(holders.get((u, a), 0), min_holders=k)
+    ]
 
 
 def gap_candidates(*, unit_id: int, area_id: int, today: datetime.date | None = None) -> list[Staff]:

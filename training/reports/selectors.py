@@ -6,8 +6,8 @@ unit in the database, and the few thousand unit rows are then bucketed in Python
 the unit directly below (as ``training.plans.selectors.plan_progress`` does). The definitions are
 those of the competency selectors: a certification is held while not revoked and not expired
 (``valid_certifications_q``); an offered area is covered when at least K of the station's own staff
-hold it; a person is a specialist (一专) with a valid advanced certification and multi-skilled (多能)
-with valid certifications in at least N areas.
+hold it (``is_covered``, the one coverage rule); a person is a specialist (一专) with a valid
+advanced certification and multi-skilled (多能) with valid certifications in at least N areas.
 """
 
 from __future__ import annotations
@@ -29,7 +29,12 @@ from courses.models import LessonProgress
 from exams.choices import AttemptStatus, ExamMode
 from exams.models import Attempt
 from training.competency.models import Certification
-from training.competency.selectors import skills_per_unit, valid_certifications_q
+from training.competency.selectors import (
+    is_covered,
+    skills_per_unit,
+    valid_certifications_q,
+    valid_holder_counts,
+)
 from training.org.choices import LEVEL_RANK, Employment, Level
 from training.org.models import BusinessArea, OrgUnit, Staff
 from training.org.privacy import mask_id_number, mask_phone
@@ -46,14 +51,14 @@ def report_settings() -> ReportSettings:
     return ReportSettings.load()
 
 
-# The dashboard's figures are kept this long per unit: a province root takes about half a second
-# to compute (50 000 staff), every later view in the window none of it.
+# The dashboard's figures are kept this long per unit: computing them for a province root is too
+# slow to repeat on every view (figures in bench/RESULTS.md); a later view in the window reads them.
 REPORT_CACHE_SECONDS = 300
 
 
 class PackedStations(Sequence):
-    """The station scorecard as kept in the cache: plain tuples, which unpickle in a few
-    milliseconds where 3 000 dataclass rows took about forty; a row is built only when shown."""
+    """The station scorecard as kept in the cache: plain tuples, which unpickle far faster than
+    dataclass rows (figures in bench/RESULTS.md); a row is built only when shown."""
 
     def __init__(self, stations: list[StationScore]):
         self.rows = [
@@ -298,25 +303,71 @@ def province_report(
     settings = settings or competency_settings()
     weights = weights if weights is not None else report_settings().weights()
     k, n = settings.coverage_min_holders, settings.multi_skill_min_areas
-    prefix = unit.path
-    child_len = len(prefix) + OrgUnit.steplen
-
-    # 1. the subtree's units
-    units = {
-        row[0]: UnitInfo(*row)
-        for row in OrgUnit.objects.filter(path__startswith=prefix)
-        .order_by("path")
-        .values_list("pk", "name", "path", "level", "is_rural", "population")
-    }
-    by_path = {u.path: u for u in units.values()}
-    head = by_path[prefix]
-    has_children = {u.path[: -OrgUnit.steplen] for u in units.values() if u.path != prefix}
-    leaves = [u for u in units.values() if u.path not in has_children]
-    children = [u for u in units.values() if len(u.path) == child_len]
-
+    tree = _Subtree.read(unit.path)
     per_unit: dict[int, Measures] = defaultdict(Measures)
+    _count_staff(per_unit, prefix=tree.prefix)
+    holders = valid_holder_counts(today=today, staff__org_unit__path__startswith=tree.prefix)
+    _count_skills(per_unit, prefix=tree.prefix, min_areas=n, today=today)
+    areas = _count_offered(per_unit, prefix=tree.prefix, holders=holders, min_holders=k)
+    _count_plans(per_unit, prefix=tree.prefix, today=today)
+    _count_exams(per_unit, prefix=tree.prefix, today=today)
+    activity = _lessons_per_week(prefix=tree.prefix, today=today)
+    total, urban, rural, by_child = _buckets(tree, per_unit)
+    return {
+        "unit": tree.head,
+        "today": today,
+        "min_holders": k,
+        "min_areas": n,
+        "weights": weights,
+        "pass_rate_days": PASS_RATE_DAYS,
+        "total": total,
+        "urban": urban,
+        "rural": rural,
+        "children": [(c, by_child[c.path]) for c in tree.children],
+        "areas": sorted(areas.values(), key=lambda r: (r.area.sort_order, r.area.code)),
+        "stations": rank_stations(_stations(tree, per_unit), weights),
+        "activity": activity,
+    }
 
-    # 2. staff by unit and employment
+
+@dataclass
+class _Subtree:
+    """The subtree's units, read once, and the shapes the report buckets them by."""
+
+    prefix: str
+    units: dict[int, UnitInfo]
+    by_path: dict[str, UnitInfo]
+    head: UnitInfo
+    children: list[UnitInfo]  # the units directly below the head
+    leaves: list[UnitInfo]  # the units at the bottom of the subtree
+
+    @classmethod
+    def read(cls, prefix: str) -> _Subtree:
+        units = {
+            row[0]: UnitInfo(*row)
+            for row in OrgUnit.objects.filter(path__startswith=prefix)
+            .order_by("path")
+            .values_list("pk", "name", "path", "level", "is_rural", "population")
+        }
+        by_path = {u.path: u for u in units.values()}
+        has_children = {u.path[: -OrgUnit.steplen] for u in units.values() if u.path != prefix}
+        child_len = len(prefix) + OrgUnit.steplen
+        return cls(
+            prefix=prefix,
+            units=units,
+            by_path=by_path,
+            head=by_path[prefix],
+            children=[u for u in units.values() if len(u.path) == child_len],
+            leaves=[u for u in units.values() if u.path not in has_children],
+        )
+
+    @property
+    def child_len(self) -> int:
+        return len(self.prefix) + OrgUnit.steplen
+
+
+def _count_staff(per_unit: dict[int, Measures], *, prefix: str) -> None:
+    """Active staff per unit, and how many of them are full-time. One query."""
     for unit_id, employment, count in (
         Staff.objects.filter(org_unit__path__startswith=prefix, is_active=True)
         .values_list("org_unit_id", "employment")
@@ -328,46 +379,48 @@ def province_report(
         if employment == Employment.FULL_TIME:
             m.full_time += count
 
-    # 3. valid certifications of active staff, grouped in the database (a province holds about
-    # 100 000 of them): holders per (unit, area), 一专/多能 per unit, holders per area.
-    valid = Certification.objects.filter(
-        valid_certifications_q(today=today), staff__org_unit__path__startswith=prefix, staff__is_active=True
-    )
-    holders: dict[tuple[int, int], int] = {
-        (unit_id, area_id): count
-        for unit_id, area_id, count in valid.values_list("staff__org_unit_id", "area_id")
-        .annotate(n=Count("staff_id", distinct=True))
-        .order_by()
-    }
+
+def _count_skills(
+    per_unit: dict[int, Measures], *, prefix: str, min_areas: int, today: datetime.date
+) -> None:
+    """一专 / 多能 / both per unit, grouped in the database (a province holds about 100 000 valid
+    certifications). One query."""
     for unit_id, (specialists, multi, both) in skills_per_unit(
-        prefix=prefix, min_areas=n, today=today
+        prefix=prefix, min_areas=min_areas, today=today
     ).items():
         m = per_unit[unit_id]
         m.specialists += specialists
         m.multi_skilled += multi
         m.both += both
-    # Everyone belongs to one unit, so the holders of an area are the sum over its units.
-    area_holders: dict[int, int] = defaultdict(int)
-    for (_, area_id), count in holders.items():
-        area_holders[area_id] += count
 
-    # 4. offered areas, 5. the area catalogue
+
+def _count_offered(
+    per_unit: dict[int, Measures], *, prefix: str, holders: dict[tuple[int, int], int], min_holders: int
+) -> dict[int, AreaRow]:
+    """Offered (station, area) pairs, their valid holders and coverage per unit and per area, by
+    the competency app's coverage rule. Two queries: the area catalogue, the offered pairs."""
     areas = {a.pk: AreaRow(area=a) for a in BusinessArea.objects.all()}
     for unit_id, area_id in OrgUnit.areas.through.objects.filter(
         orgunit__path__startswith=prefix
     ).values_list("orgunit_id", "businessarea_id"):
         count = holders.get((unit_id, area_id), 0)
+        covered = is_covered(count, min_holders=min_holders)
         m = per_unit[unit_id]
         m.offered += 1
         m.holders += count
-        m.covered += count >= k
+        m.covered += covered
         row = areas[area_id]
         row.offered += 1
-        row.covered += count >= k
-    for area_id, count in area_holders.items():
-        areas[area_id].holders = count
+        row.covered += covered
+    # Everyone belongs to one unit, so the holders of an area are the sum over its units.
+    for (_, area_id), count in holders.items():
+        areas[area_id].holders += count
+    return areas
 
-    # 6. plan completion: the latest round of each active plan, people still in its audience
+
+def _count_plans(per_unit: dict[int, Measures], *, prefix: str, today: datetime.date) -> None:
+    """Plan completion: the latest round of each active plan, people still in its audience. One
+    query."""
     latest = PlanRound.objects.filter(plan=OuterRef("round__plan")).order_by("-number").values("pk")[:1]
     for unit_id, assigned, completed, overdue in (
         Assignment.objects.filter(
@@ -388,7 +441,10 @@ def province_report(
         m = per_unit[unit_id]
         m.assigned, m.completed, m.overdue = assigned, completed, overdue
 
-    # 7. formal exams graded in the last 90 days, each sitting counted
+
+def _count_exams(per_unit: dict[int, Measures], *, prefix: str, today: datetime.date) -> None:
+    """Formal exams graded in the last 90 days, each sitting counted, and how many passed. One
+    query."""
     tz = timezone.get_current_timezone()
     since = datetime.datetime.combine(today - datetime.timedelta(days=PASS_RATE_DAYS), datetime.time.min, tz)
     for unit_id, attempts, passed in (
@@ -407,7 +463,11 @@ def province_report(
         m = per_unit[unit_id]
         m.attempts, m.passed = attempts, passed
 
-    # 8. lessons completed per day over the last 12 weeks, urban and rural, bucketed into weeks
+
+def _lessons_per_week(*, prefix: str, today: datetime.date) -> Activity:
+    """Lessons completed over the last 12 weeks, urban and rural: counted per day in the database,
+    bucketed into weeks here. One query."""
+    tz = timezone.get_current_timezone()
     first_week = _week_start(today) - datetime.timedelta(weeks=ACTIVITY_WEEKS - 1)
     activity = Activity(weeks=[first_week + datetime.timedelta(weeks=i) for i in range(ACTIVITY_WEEKS)])
     activity.total = [0] * ACTIVITY_WEEKS
@@ -428,12 +488,19 @@ def province_report(
         if 0 <= index < ACTIVITY_WEEKS:
             activity.total[index] += count
             (activity.rural if is_rural else activity.urban)[index] += count
+    return activity
 
-    # Bucket the units: whole subtree, urban / rural, each child's subtree.
+
+def _buckets(
+    tree: _Subtree, per_unit: dict[int, Measures]
+) -> tuple[Measures, Measures, Measures, dict[str, Measures]]:
+    """The units' counts summed into the whole subtree, urban, rural and each child's subtree,
+    each with the residents it serves."""
+    child_len = tree.child_len
     total, urban, rural = Measures(), Measures(), Measures()
-    by_child = {c.path: Measures() for c in children}
+    by_child = {c.path: Measures() for c in tree.children}
     for unit_id, m in per_unit.items():
-        info = units.get(unit_id)
+        info = tree.units.get(unit_id)
         if info is None:
             continue
         total.add(m)
@@ -441,42 +508,29 @@ def province_report(
         bucket = by_child.get(info.path[:child_len])
         if bucket is not None:
             bucket.add(m)
-    total.population = _population(head, leaves)
-    urban.population = sum(u.population for u in leaves if not u.is_rural)
-    rural.population = sum(u.population for u in leaves if u.is_rural)
+    total.population = _population(tree.head, tree.leaves)
+    urban.population = sum(u.population for u in tree.leaves if not u.is_rural)
+    rural.population = sum(u.population for u in tree.leaves if u.is_rural)
     leaves_by_child: dict[str, list[UnitInfo]] = defaultdict(list)
-    for u in leaves:
+    for u in tree.leaves:
         leaves_by_child[u.path[:child_len]].append(u)
-    for c in children:
+    for c in tree.children:
         by_child[c.path].population = _population(c, leaves_by_child[c.path])
+    return total, urban, rural, by_child
 
-    # Stations: the units of the subtree that offer services, each with its own numbers.
+
+def _stations(tree: _Subtree, per_unit: dict[int, Measures]) -> list[StationScore]:
+    """The units of the subtree that offer services, each with its own numbers (not yet ranked)."""
     stations = []
-    for info in units.values():
+    for info in tree.units.values():
         m = per_unit.get(info.pk)
         if m is None or not m.offered:
             continue
         own = copy.copy(m)
         own.population = info.population
-        parent = by_path.get(info.path[: -OrgUnit.steplen])
+        parent = tree.by_path.get(info.path[: -OrgUnit.steplen])
         stations.append(StationScore(unit=info, measures=own, parent_name=parent.name if parent else ""))
-    rank_stations(stations, weights)
-
-    return {
-        "unit": head,
-        "today": today,
-        "min_holders": k,
-        "min_areas": n,
-        "weights": weights,
-        "pass_rate_days": PASS_RATE_DAYS,
-        "total": total,
-        "urban": urban,
-        "rural": rural,
-        "children": [(c, by_child[c.path]) for c in children],
-        "areas": sorted(areas.values(), key=lambda r: (r.area.sort_order, r.area.code)),
-        "stations": stations,
-        "activity": activity,
-    }
+    return stations
 
 
 # --- people -----------------------------------------------------------------------------------

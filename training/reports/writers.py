@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import csv
 import datetime
-import io
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
@@ -198,9 +197,3 @@ def write_pdf(out, tables: list[ReportTable], *, unit_name: str, day: datetime.d
         pdf.showPage()
     pdf.save()
     return written
-
-
-def xlsx_bytes(tables: list[ReportTable], *, unit_name: str, day: datetime.date) -> bytes:
-    out = io.BytesIO()
-    write_xlsx(out, tables, unit_name=unit_name, day=day)
-    return out.getvalue()

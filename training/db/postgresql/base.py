@@ -3,7 +3,7 @@
 With persistent connections, ``CONN_HEALTH_CHECKS`` makes Django send ``SELECT 1`` before the
 first query of every request, so that a connection the server has ended (a restart, a failover,
 an idle timeout, ``pg_terminate_backend``) is replaced instead of failing the request. That is a
-round trip per request (~70 µs here, and a wake-up of the server process).
+round trip per request, and a wake-up of the server process (figures in bench/RESULTS.md).
 
 A server that ends a connection says so on the socket: it sends its FATAL message and closes, so
 the idle connection becomes readable. An idle, healthy connection has nothing to read. So the
