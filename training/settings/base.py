@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "training.competency",
     "training.plans",
     "training.reports",
+    "training.site",
     "training.demo",
     "csp",
     # wagtail
@@ -155,7 +156,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
-                "training.org.context_processors.roles",
+                "training.site.context_processors.roles",
                 "training.notify.context_processors.notifications",
             ],
         },
