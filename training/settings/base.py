@@ -80,6 +80,8 @@ INSTALLED_APPS = [
     # ours, bottom layer first
     "training.org",
     "training.notify",
+    "training.jobs",
+    "training.backup",
     "training.accounts",
     "courses",
     "exams",
@@ -429,9 +431,9 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(minute="*/2"),
     },
     # every minute: queue again the background jobs (certificates, exports, roster imports, plan
-    # assignments) whose worker was lost; see training/org/jobs.py.
+    # assignments) whose worker was lost; see training/jobs/services.py.
     "jobs-recover": {
-        "task": "training.org.tasks.jobs_recover_task",
+        "task": "training.jobs.tasks.jobs_recover_task",
         "schedule": crontab(minute="*"),
     },
     # every minute: send robot messages that are due (retries, ends of quiet hours, lost tasks).

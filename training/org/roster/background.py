@@ -9,7 +9,8 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
 
-from ..jobs import job_create, job_fail, job_finish, job_progress
+from training.jobs.services import job_create, job_fail, job_finish, job_progress
+
 from ..models import Job
 from .apply import RosterSummary, roster_import
 from .parse import read_roster
