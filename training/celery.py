@@ -19,4 +19,4 @@ app.autodiscover_tasks()
 @worker_ready.connect
 def _recover_lost_jobs(sender=None, **kwargs) -> None:
     """A worker that starts (again) first queues the jobs that a killed worker left running."""
-    app.send_task("training.org.tasks.jobs_recover_task")
+    app.send_task("training.jobs.tasks.jobs_recover_task")

@@ -37,7 +37,7 @@ class KeptFragmentNode(template.Node):
         from django.utils.translation import get_language
 
         from courses.page_cache import PAGES
-        from training.org.templatetags.site_chrome import CSRF_SLOT, request_csrf_token
+        from training.csrf_slot import CSRF_SLOT, request_csrf_token
 
         request = context.get("request")
         if request is None or getattr(request, "is_preview", False):  # a draft is never kept

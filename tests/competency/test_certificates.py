@@ -14,7 +14,7 @@ from tests import factories
 from training.competency.models import Certification
 from training.competency.services import certificates_bulk_start, certification_issue
 from training.competency.tasks import certificates_bulk_task
-from training.org.jobs import jobs_recover
+from training.jobs.services import jobs_recover
 from training.org.models import Job
 
 pytestmark = pytest.mark.django_db
@@ -85,7 +85,7 @@ def test_bulk_certificates_run_through_the_job_runner_once_and_again_when_the_wo
     people, tree, django_capture_on_commit_callbacks
 ):
     """The production path: the service queues the task after commit, the worker's task claims
-    the job through training.org.jobs and renders it; a second delivery of the message changes
+    the job through training.jobs and renders it; a second delivery of the message changes
     nothing, and a run whose worker died is queued again by jobs_recover and leaves one file."""
     areas = list(factories.areas().values())
     for i in range(40):

@@ -33,10 +33,10 @@ from exams.formats import xlsx as question_xlsx
 from exams.formats.model import ImportFailed
 from exams.models import Choice, Question
 from tests import factories
-from training.org import roster as roster_module
 from training.org.models import AuditEvent, Staff, StaffTransfer
 from training.org.roster import HEADERS as ROSTER_HEADERS
 from training.org.roster import RosterInvalid, roster_import
+from training.org.roster import parse as roster_parse
 from training.org.spreadsheets import text_cell
 
 from .conftest import id_number
@@ -311,7 +311,7 @@ def test_a_very_long_name_is_refused(importer):
 
 
 def test_more_rows_than_the_limit_are_refused(importer, monkeypatch):
-    monkeypatch.setattr(roster_module, "MAX_ROWS", 50)
+    monkeypatch.setattr(roster_parse, "MAX_ROWS", 50)
     monkeypatch.setattr(question_xlsx, "LIMITS", question_xlsx.LIMITS.__class__(10**7, 10**8, 50, 5000))
     rows = []
     for n in range(51):

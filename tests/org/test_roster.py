@@ -13,7 +13,6 @@ from django.utils import timezone
 import pytest
 from openpyxl import load_workbook
 
-from training.org import roster as roster_module
 from training.org.choices import Employment, Role
 from training.org.models import AuditEvent, RoleAssignment, Staff, StaffTransfer
 from training.org.roster import (
@@ -24,6 +23,7 @@ from training.org.roster import (
     roster_import,
     roster_template,
 )
+from training.org.roster import parse as roster_parse
 
 from .conftest import id_number, roster_bytes
 
@@ -344,7 +344,7 @@ def test_an_empty_sheet_and_a_header_without_rows_are_refused(tree, tmp_path):
 
 
 def test_too_many_rows_are_refused(tree, tmp_path, monkeypatch):
-    monkeypatch.setattr(roster_module, "MAX_ROWS", 3)
+    monkeypatch.setattr(roster_parse, "MAX_ROWS", 3)
     rows = [[_unit(tree), f"张{i}", id_number(), "13800138000", "", "专职", ""] for i in range(4)]
     assert errors_of(roster_bytes(rows)) == ["数据超过 3 行，请拆分后分批导入"]
     _, stderr = run_command(tmp_path, roster_bytes(rows))

@@ -17,8 +17,8 @@ from reportlab.pdfgen import canvas
 
 from courses.models import ModulePage
 from courses.selectors import module_is_completed_by
+from training.jobs.services import job_create, job_finish, job_progress
 from training.org.choices import LEVEL_RANK
-from training.org.jobs import job_create, job_finish, job_progress
 from training.org.models import BusinessArea, Job, OrgUnit, Staff
 from training.org.selectors import competency_settings
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from training.org.jobs import job_run
+from training.jobs.services import job_run
 
 from .services import (
     certificates_bulk_render,
@@ -31,7 +31,7 @@ def certifications_expire_task() -> int:
 @shared_task(bind=True, max_retries=2, default_retry_delay=10, acks_late=True)
 def certificates_bulk_task(self, *, job_id: int) -> int | None:
     # Claimed through the job's row: a job already done, or held by a living run, is left alone;
-    # one whose worker was lost runs again (training/org/jobs.py).
+    # one whose worker was lost runs again (training/jobs/services.py).
     job = job_run(self, job_id, lambda job: certificates_bulk_render(job=job))
     return job.done if job else None
 

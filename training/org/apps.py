@@ -13,11 +13,3 @@ class OrgConfig(AppConfig):
         register_collector("org.account", collect_org, order=0)
         register_collector("org.audit", collect_audit, order=1000)
         register_eraser("org.account", erase_org, order=1000)
-
-        from django.db.models.signals import post_delete, post_save
-
-        from .context_processors import forget_nav_scope
-        from .models import RoleAssignment
-
-        post_save.connect(forget_nav_scope, sender=RoleAssignment, dispatch_uid="org.nav_scope.saved")
-        post_delete.connect(forget_nav_scope, sender=RoleAssignment, dispatch_uid="org.nav_scope.deleted")

@@ -194,7 +194,7 @@ class Job(models.Model):
     error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
-    # Recovery after a lost worker (see training/org/jobs.py): the task that runs the job, how many
+    # Recovery after a lost worker (see training/jobs/services.py): the task that runs the job, how many
     # runs claimed it, which process runs it now ("host:pid:start"), and when it counts as lost.
     task_name = models.CharField(max_length=200, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)

@@ -4,13 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from .jobs import job_run, jobs_recover
-
-
-@shared_task
-def jobs_recover_task() -> list[int]:
-    """Every minute and when a worker starts: queue again the jobs a lost worker left behind."""
-    return jobs_recover()
+from training.jobs.services import job_run
 
 
 @shared_task(bind=True, max_retries=2, default_retry_delay=10, acks_late=True)

@@ -16,10 +16,10 @@ from django.utils.translation import ngettext, pgettext
 
 from courses.models import ModulePage
 from training.competency.models import Certification, CertificationStatus
+from training.jobs.services import job_create, job_finish, job_progress
 from training.notify.services import notify, notify_unit
 from training.org.audit import audit_record
 from training.org.choices import Employment
-from training.org.jobs import job_create, job_finish, job_progress
 from training.org.models import Job, OrgUnit, Staff
 from training.org.selectors import competency_settings, scope_for_user
 
@@ -133,7 +133,7 @@ def plan_create(*, actor, root: OrgUnit, title: str, pages: list, **fields) -> T
     from .tasks import plan_assign_task
 
     # A job row, not only a message: a worker lost in the middle of the assignments leaves the job
-    # running, and it is found and run again (training/org/jobs.py).
+    # running, and it is found and run again (training/jobs/services.py).
     job_create(kind=ASSIGN_JOB_KIND, user=actor, task=plan_assign_task, params={"plan_id": plan.pk})
     return plan
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from training.org.jobs import job_run
+from training.jobs.services import job_run
 
 from . import services
 from .models import TrainingPlan
@@ -26,7 +26,7 @@ def plan_sync_task(self, *, plan_id: int) -> dict:
 @shared_task(bind=True, max_retries=3, default_retry_delay=30, acks_late=True)
 def plan_assign_task(self, *, job_id: int) -> dict | None:
     # Claimed through the job's row, so the assignments of a lost worker are finished by the next
-    # run (training/org/jobs.py); chunks already committed are not made twice.
+    # run (training/jobs/services.py); chunks already committed are not made twice.
     return job_run(self, job_id, lambda job: services.plan_assign_run(job=job))
 
 

@@ -20,8 +20,8 @@ from django.core.files import File
 from django.db import transaction
 from django.utils import timezone, translation
 
+from training.jobs.services import job_claim, job_create, job_finish, job_progress
 from training.org.audit import audit_record
-from training.org.jobs import job_claim, job_create, job_finish, job_progress
 from training.org.models import Job, OrgUnit
 from training.org.privacy import may_see_personal_data
 from training.org.selectors import scope_for_user

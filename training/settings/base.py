@@ -80,12 +80,15 @@ INSTALLED_APPS = [
     # ours, bottom layer first
     "training.org",
     "training.notify",
+    "training.jobs",
+    "training.backup",
     "training.accounts",
     "courses",
     "exams",
     "training.competency",
     "training.plans",
     "training.reports",
+    "training.site",
     "training.demo",
     "csp",
     # wagtail
@@ -155,7 +158,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
-                "training.org.context_processors.roles",
+                "training.site.context_processors.roles",
                 "training.notify.context_processors.notifications",
             ],
         },
@@ -428,9 +431,9 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(minute="*/2"),
     },
     # every minute: queue again the background jobs (certificates, exports, roster imports, plan
-    # assignments) whose worker was lost; see training/org/jobs.py.
+    # assignments) whose worker was lost; see training/jobs/services.py.
     "jobs-recover": {
-        "task": "training.org.tasks.jobs_recover_task",
+        "task": "training.jobs.tasks.jobs_recover_task",
         "schedule": crontab(minute="*"),
     },
     # every minute: send robot messages that are due (retries, ends of quiet hours, lost tasks).

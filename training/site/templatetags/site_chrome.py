@@ -10,17 +10,16 @@ token and the current path are put in per request, like the dashboard's cached f
 from __future__ import annotations
 
 from django import template
-from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 
+from training.csrf_slot import CSRF_SLOT, request_csrf_token
 from training.kept import Local
 
 register = template.Library()
 
-CSRF_SLOT = "csrf-slot-91c4e7"
 NEXT_SLOT = "next-slot-91c4e7"
 _KEPT = Local(size=512, expiring=False)
 
@@ -66,13 +65,3 @@ def site_header(context) -> str:
             NEXT_SLOT, escape(request.get_full_path())
         )
     )
-
-
-def request_csrf_token(context) -> str:
-    """The page's CSRF token: the one ``{% csrf_token %}`` puts in the page's forms (the context
-    processor's, made once per page), so a page masks its token once, not once per form (each
-    masking draws 32 random characters from the operating system)."""
-    token = context.get("csrf_token")
-    if token is None or str(token) == "NOTPROVIDED":
-        return get_token(context["request"])
-    return str(token)

@@ -34,7 +34,10 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from .models import Job
+# The Job model is still org's (training.org.models.Job, table org_job): moving it here needs a
+# state-only migration pair and every ``Job`` import changed, left for a change of its own. Until
+# then this package reads org's models, and org's roster import queues its jobs through it.
+from training.org.models import Job
 
 log = logging.getLogger(__name__)
 

@@ -1,6 +1,8 @@
+"""What every page's header and menu read: the login's scope, for the role links."""
+
 from django.core.cache import cache
 
-from .selectors import UserScope, scope_for_user
+from training.org.selectors import UserScope, scope_for_user
 
 # The menu's role links (管理 / 出题阅卷) need only whether the login holds such roles; that is
 # kept per person for five minutes and forgotten when one of their roles changes (the receivers

@@ -27,7 +27,7 @@ from django.db import connection, transaction
 from django.db.migrations.recorder import MigrationRecorder
 from django.utils import timezone
 
-from .audit import audit_suspended
+from training.org.audit import audit_suspended
 
 FORMAT = 1
 # Rebuilt rather than restored: content types and permissions (by flush), sessions, search index.

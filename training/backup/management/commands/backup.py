@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from training.org.backup import backup_create
+from training.backup.services import backup_create
 
 
 class Command(BaseCommand):

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from training.org.backup import BackupError, backup_restore
+from training.backup.services import BackupError, backup_restore
 
 
 class Command(BaseCommand):

@@ -11,9 +11,9 @@ from django.core.management import CommandError, call_command
 import pytest
 
 from tests import factories
+from training.backup.services import BackupError, backup_create, backup_restore
 from training.competency.models import Certification
 from training.competency.services import certification_issue
-from training.org.backup import BackupError, backup_create, backup_restore
 from training.org.models import OrgUnit, Staff
 
 pytestmark = pytest.mark.django_db

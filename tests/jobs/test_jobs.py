@@ -1,4 +1,4 @@
-"""Background jobs and their recovery (training/org/jobs.py): who may run a job, what counts as
+"""Background jobs and their recovery (training/jobs/services.py): who may run a job, what counts as
 lost, the sweeper, and the roster upload that runs as a job. The kill tests with real processes
 are in tests/test_faults.py."""
 
@@ -11,8 +11,7 @@ from django.utils import timezone
 
 import pytest
 
-from training.org import roster
-from training.org.jobs import (
+from training.jobs.services import (
     MAX_ATTEMPTS,
     JobTakenOver,
     job_claim,
@@ -22,6 +21,7 @@ from training.org.jobs import (
     jobs_recover,
     this_process,
 )
+from training.org import roster
 from training.org.models import Job, Staff
 
 pytestmark = pytest.mark.django_db
