@@ -17,7 +17,7 @@ from wagtail.models import Page
 
 from training.compiled import Compiled
 from training.org.choices import LEVEL_RANK
-from training.org.selectors import trainer_area_ids
+from training.org.selectors import areas_q, trainer_area_ids
 
 from .models import (
     LearningSettings,
@@ -303,17 +303,9 @@ def video_of(page: Page) -> LessonVideo | None:
 
 def videos_for_author(*, user) -> QuerySet[LessonVideo]:
     """The lesson videos an author may replace, delete and put in a lesson: those of the business
-    areas they are responsible for (培训师负责领域); administrators and trainers of every area:
-    all. The caller has checked that ``user`` authors at all (Wagtail's media permissions)."""
-    allowed = trainer_area_ids(user)
-    videos = LessonVideo.objects.all()
-    return videos if allowed is None else videos.filter(area__in=allowed)
-
-
-def video_in_reach(*, user, video: LessonVideo) -> bool:
-    """Whether ``user`` may act on ``video``: the same rule as ``videos_for_author``."""
-    allowed = trainer_area_ids(user)
-    return allowed is None or video.area_id in allowed
+    areas they act on (``training.org.selectors.areas_q``); administrators and trainers of every
+    area: all. The caller has checked that ``user`` authors at all (Wagtail's media permissions)."""
+    return LessonVideo.objects.filter(areas_q(user=user))
 
 
 def lesson_context_for_user(*, lesson: Page, user) -> dict:

@@ -16,7 +16,7 @@ from wagtail.admin import messages
 from wagtail.admin.userbar import AccessibilityItem
 from wagtail.admin.widgets import PageListingButton
 
-from training.org.selectors import trainer_area_ids
+from training.org.selectors import may_act_on_area
 
 from .forms import NewVersionForm
 from .models import LessonVideo, TextbookPage
@@ -82,11 +82,9 @@ def video_area_required(view):
 
     @wraps(view)
     def checked(request, *args, **kwargs):
-        allowed = trainer_area_ids(request.user) if request.user.is_authenticated else None
-        if allowed is not None:
-            area_id = LessonVideo.objects.filter(pk=kwargs["media_id"]).values_list("area_id", flat=True)
-            if area_id and area_id[0] not in allowed:
-                raise PermissionDenied(OUTSIDE_YOUR_AREAS)
+        area_ids = LessonVideo.objects.filter(pk=kwargs["media_id"]).values_list("area_id", flat=True)
+        if area_ids and not may_act_on_area(user=request.user, area_id=area_ids[0]):
+            raise PermissionDenied(OUTSIDE_YOUR_AREAS)
         return view(request, *args, **kwargs)
 
     return checked
